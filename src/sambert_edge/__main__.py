@@ -1,0 +1,3 @@
+from sambert_edge.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""The HTTP service as it stands: health, the frontend's reading, the page, JSON errors."""
+
+import pytest
+
+from sambert_edge.service import create_app
+
+
+@pytest.fixture()
+def client(frontend):
+    return create_app({"TESTING": True}, frontend=frontend).test_client()
+
+
+def test_healthz(client):
+    assert client.get("/healthz").get_json()["status"] == "ok"
+
+
+def test_g2p_endpoint(client):
+    r = client.post("/api/g2p", json={"text": "你好"})
+    assert r.status_code == 200
+    assert r.get_json()["spoken"] == [["你", "ni2"], ["好", "hao3"]]
+
+
+@pytest.mark.parametrize("kwargs,status,message", [
+    ({"json": {"text": ""}}, 400, "text is empty"),
+    ({"json": {"text": "😀"}}, 400, "nothing to speak"),
+    ({"json": {"txt": "你好"}}, 400, '"text"'),
+    ({"json": ["你好"]}, 400, '"text"'),
+    ({"data": "{bad json", "content_type": "application/json"}, 400, '"text"'),
+    ({"data": "text=你好", "content_type": "text/plain"}, 415, "application/json"),
+    ({"data": b"\xff\xfe", "content_type": "application/json"}, 400, '"text"'),
+])
+def test_bad_requests_get_json_errors(client, kwargs, status, message):
+    r = client.post("/api/g2p", **kwargs)
+    assert r.status_code == status
+    assert message in r.get_json()["message"]
+
+
+def test_unknown_route_is_json_404(client):
+    r = client.get("/nope")
+    assert r.status_code == 404 and r.get_json()["error"] == "Not Found"
+
+
+def test_oversized_body_is_413(client):
+    r = client.post("/api/g2p", data=b"x" * 100_000, content_type="application/json")
+    assert r.status_code == 413
+
+
+def test_page_is_served_without_external_assets(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "<textarea" in html and "/api/g2p" in html
+    assert "http://" not in html and "https://" not in html
