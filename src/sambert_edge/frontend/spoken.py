@@ -28,6 +28,8 @@ Pinyin = str | None
 _NUMERALS = frozenset("零一二三四五六七八九十两幺")
 _NUMBER_UNITS = frozenset("百千万亿")
 _PARTICLES = frozenset("吧呢吗嘛啦呀哇哦呗啊")
+# Reduplicated sounds keep their tones (哈哈 ha1 ha1), unlike reduplicated verbs and kin terms.
+_ONOMATOPOEIA = frozenset("哈呵嘻嘿嘟哗啦咚嗡呼咕叮当嘀滴砰轰喵汪嘎")
 # Words ending in 儿 where 儿 is a syllable of its own, not rhotacisation.
 _NOT_ERHUA = frozenset(
     "女儿 男儿 婴儿 幼儿 孤儿 健儿 少儿 胎儿 患儿 宠儿 小儿 老儿 孙儿 乞儿 侄儿 "
@@ -84,6 +86,7 @@ def _neutral_tones(words, out, settable) -> None:
     for w, word in enumerate(words):
         n = len(word)
         if n == 2 and word[0] == word[1] and word not in _FULL_TONE_REDUPLICATIONS \
+                and word[0] not in _NUMERALS and word[0] not in _ONOMATOPOEIA \
                 and settable(w, 1) and out[w][0] is not None:
             _set_tone(out, w, 1, 5)
         if n == 1 and word in _PARTICLES and settable(w, 0):

@@ -1,0 +1,204 @@
+"""``python -m sambert_edge.train STAGE ...``: the training pipeline's stages.
+
+Stages: ``teacher-check`` (teacher CER/RTF on the dev sentences for both phoneme inputs),
+``corpus-text`` (the training sentence list), ``corpus`` (teacher audio + manifest), ``judge``
+(Whisper CER of any folder of audio against a TSV). Logging is configured here only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import statistics
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_WORKDIR = "/work/data/default_voice"
+DEV_SENTENCES = "/work/shared/eval/dev_sentences.txt"
+DEFAULT_FRONTEND = "sambert_edge.frontend:Frontend"
+CPP_SENTENCES = "/work/shared/data/cpp/dev.sent"
+
+log = logging.getLogger("sambert_edge.train")
+
+
+def _setup_logging(log_file: str | None, verbose: bool) -> None:
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    for handler in handlers:  # jieba sets its own logger to DEBUG when imported, so filter here
+        handler.addFilter(_quiet_libraries)
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=handlers,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _quiet_libraries(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or not record.name.startswith(("jieba", "faster_whisper"))
+
+
+def _read_lines(path: str) -> list[str]:
+    with open(path, encoding="utf-8") as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def cmd_teacher_check(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .corpus import postprocess, text_viewer, write_flac_atomic
+    from .judge import Judge, cer
+
+    from .teacher import TeacherTTS
+
+    work = Path(args.workdir)
+    sentences = _read_lines(args.sentences)[: args.limit or None]
+    teacher = TeacherTTS.load(work / "models", threads=args.threads)
+    judge = Judge.load(work / "models", threads=args.threads)
+    out = Path(args.out) if args.out else work / "reports" / "teacher_cer.json"
+    report: dict = {"inputs": {}}
+    if out.exists():  # runs with other inputs (or another frontend) are kept side by side
+        report = json.loads(out.read_text(encoding="utf-8"))
+    report.update({"style": args.style, "speed": args.speed, "threads": args.threads, "sentences": args.sentences})
+    for source in args.inputs:
+        label = source if source == "misaki" or args.frontend == DEFAULT_FRONTEND else f"frontend={args.frontend}"
+        view = text_viewer(source, args.frontend)
+        rows, synth_s, audio_s = [], 0.0, 0.0
+        out_dir = work / "reports" / "teacher_check" / f"{args.style}_{label.replace('/', '_').replace(':', '_')}"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for i, text in enumerate(sentences):
+            tv = view(text)
+            audio24k, seconds = teacher.timed(tv.phonemes, args.style, args.speed)
+            audio = postprocess(audio24k)
+            write_flac_atomic(out_dir / f"{i:03d}.flac", audio)
+            hyp = judge.transcribe(audio)
+            score = cer(text, hyp)
+            synth_s += seconds
+            audio_s += len(audio24k) / 24000
+            rows.append({"i": i, "text": text, "hyp": hyp, "cer": round(score, 4),
+                         "phonemes": tv.phonemes, "pinyin": tv.pinyin})
+            log.info("[%s] %02d cer=%.3f %s -> %s", label, i, score, text, hyp)
+        mean = float(np.mean([r["cer"] for r in rows]))
+        report["inputs"][label] = {"mean_cer": round(mean, 4), "rtf": round(synth_s / audio_s, 3),
+                                   "audio_s": round(audio_s, 1), "style": args.style,
+                                   "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "rows": rows}
+        log.info("[%s] mean CER %.4f, RTF %.3f (%d thread(s))", label, mean, synth_s / audio_s, args.threads)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    log.info("wrote %s", out)
+    for source, r in report["inputs"].items():
+        print(f"{source}: mean CER {r['mean_cer']:.4f}  RTF {r['rtf']:.3f}")
+    return 0
+
+
+def cmd_corpus_text(args: argparse.Namespace) -> int:
+    from .corpus_text import build_corpus_text
+
+    stats = build_corpus_text(out=args.out, cpp=args.cpp, exclude=args.exclude, target=args.target,
+                              seed=args.seed, min_chars=args.min_chars, max_chars=args.max_chars)
+    print(json.dumps(stats, ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_corpus(args: argparse.Namespace) -> int:
+    from .corpus import run_corpus
+
+    counts = run_corpus(args.sentences, args.workdir, style=args.style, speed=args.speed,
+                        threads=args.threads, limit=args.limit, source=args.phonemes,
+                        frontend_spec=args.frontend)
+    print(json.dumps(counts))
+    return 0 if counts["failed"] < max(1, counts["total"] // 100) else 1
+
+
+def cmd_judge(args: argparse.Namespace) -> int:
+    import soundfile as sf
+
+    from .corpus import read_tsv, to_16k
+    from .judge import Judge, cer
+
+    judge = Judge.load(Path(args.workdir) / "models", threads=args.threads)
+    rows = []
+    t0 = time.perf_counter()
+    for utt_id, text in list(read_tsv(args.sentences))[: args.limit or None]:
+        path = next((p for p in (Path(args.audio) / f"{utt_id}{ext}" for ext in (".flac", ".wav")) if p.exists()), None)
+        if path is None:
+            log.warning("no audio for %s", utt_id)
+            continue
+        audio, sr = sf.read(str(path), dtype="float32", always_2d=False)
+        if sr == 24000:
+            audio = to_16k(audio)
+        elif sr != 16000:
+            raise SystemExit(f"{path}: sample rate {sr}; expected 16000 or 24000")
+        hyp = judge.transcribe(audio)
+        rows.append({"utt_id": utt_id, "text": text, "hyp": hyp, "cer": round(cer(text, hyp), 4)})
+    mean = statistics.fmean(r["cer"] for r in rows) if rows else float("nan")
+    report = {"audio": args.audio, "sentences": args.sentences, "n": len(rows), "mean_cer": mean,
+              "seconds": round(time.perf_counter() - t0, 1), "rows": rows}
+    if args.out:
+        Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"n={len(rows)} mean CER {mean:.4f}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m sambert_edge.train", description=__doc__.split("\n")[0])
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--log-file", help="also log to this file")
+    sub = p.add_subparsers(dest="stage", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--workdir", default=DEFAULT_WORKDIR, help="outside the repository (default: %(default)s)")
+        sp.add_argument("--threads", type=int, default=1, help="onnxruntime/CTranslate2 threads (default 1)")
+
+    def voice(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--style", default="jf_gongitsune", help="Kokoro style (jf_gongitsune; jm_kumo male)")
+        sp.add_argument("--speed", type=float, default=1.0)
+        sp.add_argument("--frontend", default=DEFAULT_FRONTEND,
+                        help="frontend as module:Class or file.py:Class (default: %(default)s)")
+
+    sp = sub.add_parser("teacher-check", help="teacher CER and RTF on the dev sentences, inputs (a) misaki / (b) frontend")
+    common(sp)
+    voice(sp)
+    sp.add_argument("--sentences", default=DEV_SENTENCES)
+    sp.add_argument("--inputs", nargs="+", default=["misaki", "frontend"], choices=["misaki", "frontend"])
+    sp.add_argument("--out", help="JSON report, merged with an existing one (default: WORKDIR/reports/teacher_cer.json)")
+    sp.add_argument("--limit", type=int)
+    sp.set_defaults(func=cmd_teacher_check)
+
+    sp = sub.add_parser("corpus-text", help="select the training sentences (TSV utt_id<TAB>text)")
+    sp.add_argument("--out", default=f"{DEFAULT_WORKDIR}/sentences.tsv")
+    sp.add_argument("--cpp", default=CPP_SENTENCES)
+    sp.add_argument("--exclude", default=DEV_SENTENCES, help="held-out sentences never used for training")
+    sp.add_argument("--target", type=int, default=6000)
+    sp.add_argument("--seed", type=int, default=20261123)
+    sp.add_argument("--min-chars", type=int, default=6)
+    sp.add_argument("--max-chars", type=int, default=40)
+    sp.set_defaults(func=cmd_corpus_text)
+
+    sp = sub.add_parser("corpus", help="teacher audio (16 kHz FLAC) + manifest.jsonl, resumable")
+    common(sp)
+    voice(sp)
+    sp.add_argument("--sentences", default=f"{DEFAULT_WORKDIR}/sentences.tsv")
+    sp.add_argument("--phonemes", default="frontend", choices=["frontend", "misaki"],
+                    help="teacher input: (b) our frontend's spoken pinyin, or (a) misaki G2P")
+    sp.add_argument("--limit", type=int)
+    sp.set_defaults(func=cmd_corpus)
+
+    sp = sub.add_parser("judge", help="Whisper CER of audio files <utt_id>.flac|.wav against a TSV")
+    common(sp)
+    sp.add_argument("--audio", required=True, help="folder of <utt_id>.flac or .wav (16 or 24 kHz)")
+    sp.add_argument("--sentences", required=True, help="TSV utt_id<TAB>reference text")
+    sp.add_argument("--out", help="JSON report path")
+    sp.add_argument("--limit", type=int)
+    sp.set_defaults(func=cmd_judge)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.log_file, args.verbose)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
