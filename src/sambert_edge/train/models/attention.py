@@ -32,19 +32,21 @@ def attend(
     k: torch.Tensor,
     v: torch.Tensor,
     mask: torch.Tensor | None,
+    temperature: float,
     dropatt: nn.Module | None = None,
 ) -> torch.Tensor:
-    """Scaled dot-product attention.
+    """Scaled dot-product attention: softmax(q k^T / temperature) v.
 
     Args:
         q: [N, Tq, D]; k, v: [N, Tk, D].
         mask: bool [N, Tq, Tk] (True = blocked), or None.
+        temperature: sqrt(D), passed in so that tracing for ONNX sees a constant.
         dropatt: dropout applied to the attention probabilities (training only).
 
     Returns:
         [N, Tq, D].
     """
-    scores = torch.bmm(q, k.transpose(1, 2)) / math.sqrt(q.size(-1))
+    scores = torch.bmm(q, k.transpose(1, 2)) / temperature
     if mask is not None:
         scores = scores.masked_fill(mask, float("-inf"))
     probs = torch.softmax(scores, dim=-1)
@@ -84,6 +86,7 @@ class MultiHeadSelfAttention(nn.Module):
     ):
         super().__init__()
         self.n_head = n_head
+        self.temperature = math.sqrt(d_head)
         self.dropatt = nn.Dropout(dropout_attn)
         self.layer_norm = nn.LayerNorm(d_in, eps=eps)
         self.w_qkv = nn.Linear(d_in, 3 * n_head * d_head)
@@ -95,7 +98,8 @@ class MultiHeadSelfAttention(nn.Module):
         q, k, v = self.w_qkv(self.layer_norm(x)).chunk(3, dim=-1)
         if mask is not None:
             mask = mask.repeat(self.n_head, 1, 1)
-        out = attend(split_heads(q, self.n_head), split_heads(k, self.n_head), split_heads(v, self.n_head), mask, self.dropatt)
+        q, k, v = (split_heads(t, self.n_head) for t in (q, k, v))
+        out = attend(q, k, v, mask, self.temperature, self.dropatt)
         out = self.dropout(self.fc(merge_heads(out, self.n_head)))
         if out.size(-1) == x.size(-1):
             out = out + x

@@ -106,12 +106,29 @@ class SambertConfig:
         """Build from a ``Model.KanTtsSAMBERT.params`` dict; ``vocab`` overrides the vocab sizes."""
         merged = dict(params)
         merged.update(vocab or {})
+        if merged.get("using_byte"):
+            raise ValueError("byte-input SAM-BERT (using_byte) is not supported")
         for key in ("dur_pred_prenet_units", "decoder_prenet_units"):
             if key in merged:
                 merged[key] = tuple(merged[key])
         if isinstance(merged.get("predictor_shift"), list) or isinstance(merged.get("postnet_shift"), list):
             raise ValueError("per-layer FSMN shift lists are not supported")
         return cls(**_pick(cls, merged))
+
+    @classmethod
+    def from_kantts_yaml(cls, config: dict[str, Any], vocab: dict[str, int] | None = None) -> SambertConfig:
+        """Build from a whole KAN-TTS AM ``config.yaml`` dict.
+
+        The speaker table size is ``len(linguistic_unit.speaker_list) + 3`` (pad, eos, mask), as
+        KAN-TTS ``KanTtsLinguisticUnit`` builds it; the other vocab sizes default to zh-cn.
+        Pass ``vocab`` for other languages or legacy voices without ``@[MASK]`` (one row fewer each).
+        """
+        sizes: dict[str, int] = {}
+        speakers = (config.get("linguistic_unit") or {}).get("speaker_list")
+        if speakers:
+            sizes["speaker"] = len(str(speakers).strip().split(",")) + 3
+        sizes.update(vocab or {})
+        return cls.from_kantts(config["Model"]["KanTtsSAMBERT"]["params"], sizes)
 
     def to_kantts(self) -> dict[str, Any]:
         """Inverse of :meth:`from_kantts` (lists instead of tuples)."""
@@ -165,6 +182,7 @@ class HifiGanConfig:
     """Hyper-parameters of the KAN-TTS HiFi-GAN ``Generator`` (defaults: ``hifigan_v1_16k.yaml``)."""
 
     in_channels: int = 80
+    """Mel bins; the NSF variant takes ``in_channels + 2`` input rows (mel, f0 in Hz, uv)."""
     out_channels: int = 1
     channels: int = 256
     kernel_size: int = 7
@@ -192,9 +210,9 @@ class HifiGanConfig:
         return hop
 
     @property
-    def mel_channels(self) -> int:
-        """Mel bins in the input (the NSF variant appends f0 and uv channels)."""
-        return self.in_channels - 2 if self.nsf_params is not None else self.in_channels
+    def input_rows(self) -> int:
+        """Rows of the generator input: ``in_channels`` mel bins, plus f0 and uv rows with NSF."""
+        return self.in_channels + 2 if self.nsf_params is not None else self.in_channels
 
     @classmethod
     def from_kantts(cls, params: dict[str, Any]) -> HifiGanConfig:
@@ -216,6 +234,11 @@ class HifiGanConfig:
         if isinstance(nsf, dict):
             merged["nsf_params"] = NsfParams(**_pick(NsfParams, nsf))
         return cls(**_pick(cls, merged))
+
+    @classmethod
+    def from_kantts_yaml(cls, config: dict[str, Any]) -> HifiGanConfig:
+        """Build from a whole KAN-TTS vocoder ``config.yaml`` dict (``Model.Generator.params``)."""
+        return cls.from_kantts(config["Model"]["Generator"]["params"])
 
     def to_kantts(self) -> dict[str, Any]:
         """Inverse of :meth:`from_kantts`."""
@@ -241,7 +264,6 @@ class HifiGanConfig:
     def noncausal_nsf_16k(cls) -> HifiGanConfig:
         """KAN-TTS ``hifigan_noncausal_nsf_v1_16k.yaml``."""
         return cls(
-            in_channels=82,
             upsample_kernal_sizes=(20, 11, 4, 4),
             causal=False,
             nsf_params=NsfParams(),
