@@ -15,8 +15,9 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install -q -e ".[serve]"
 
+# The dev extras plus torch (CPU) and onnx: the model parity and export tests need them.
 install-dev: install
-	$(BIN)/pip install -q -e ".[serve,dev]"
+	$(BIN)/pip install -q -e ".[serve,dev,export]"
 
 serve: install
 	$(BIN)/sambert-edge serve --bind $(HOST):$(PORT)
