@@ -158,3 +158,4 @@ def test_traditional_and_full_width_text_is_read(frontend):
     analysis = frontend.analyze("我們說１２３")
     assert analysis.normalized.startswith("我们说")
     assert all(p is not None for _, p in analysis.readings())
+
