@@ -18,6 +18,7 @@ def test_g2p_endpoint(client):
     r = client.post("/api/g2p", json={"text": "你好"})
     assert r.status_code == 200
     assert r.get_json()["spoken"] == [["你", "ni2"], ["好", "hao3"]]
+    assert "你" in r.get_data(as_text=True)  # not \u-escaped
 
 
 @pytest.mark.parametrize("kwargs,status,message", [

@@ -14,7 +14,6 @@ DEFAULT_CONFIG: Mapping[str, Any] = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_TEXT_CHARS": 2000,
     "LEXICONS": (),
-    "JSON_AS_ASCII": False,
 }
 
 
@@ -33,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None, synthesizer: Any = None,
     app = Flask(__name__)
     app.config.update(DEFAULT_CONFIG)
     app.config.update(config or {})
+    app.json.ensure_ascii = False  # Chinese stays readable in responses
     if frontend is None:
         frontend = getattr(synthesizer, "frontend", None) or Frontend(FrontendConfig(
             max_chars=app.config["MAX_TEXT_CHARS"],
