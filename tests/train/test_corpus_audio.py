@@ -70,3 +70,15 @@ def test_second_corpus_run_is_refused_and_keeps_the_holders_pid(tmp_path):
         corpus._lock(tmp_path / "corpus.lock")
     assert (tmp_path / "corpus.lock").read_text() == str(os.getpid())
     lock.close()
+
+
+def test_trim_bounds_report_where_the_kept_audio_starts():
+    pytest.importorskip("soxr")
+    teacher_rate, sr = 24000, 16000
+    audio = np.zeros(teacher_rate * 2, np.float32)
+    audio[teacher_rate // 2: teacher_rate] = 0.5 * np.sin(np.arange(teacher_rate // 2) * 0.3)
+    out, start = corpus.postprocess_aligned(audio)
+    # speech began 0.5 s in; 50 ms of the silence before it is kept
+    assert start == pytest.approx(sr // 2 - int(0.05 * sr), abs=int(0.01 * sr))
+    resampled = corpus.to_16k(audio)
+    assert np.allclose(out, corpus.peak_safe(resampled)[start:start + len(out)])

@@ -14,12 +14,14 @@ import json
 import logging
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from .teacher import FRAME_SAMPLES as TEACHER_FRAME_SAMPLES
 from .teacher import SAMPLE_RATE as TEACHER_RATE
 from .teacher import TeacherError, TeacherTTS, frontend_phonemes, misaki_phonemes
 
@@ -54,24 +56,37 @@ def trim_silence(audio: np.ndarray, sr: int = TARGET_RATE, keep_s: float = KEEP_
 
     ``keep_s`` of the cut silence is kept on each side. Silent input is returned unchanged.
     """
+    start, end = trim_bounds(audio, sr, keep_s, threshold_db)
+    return audio[start:end]
+
+
+def trim_bounds(audio: np.ndarray, sr: int = TARGET_RATE, keep_s: float = KEEP_SILENCE_S,
+                threshold_db: float = SILENCE_DB) -> tuple[int, int]:
+    """``(start, end)`` sample range that :func:`trim_silence` keeps."""
     hop = max(1, int(sr * FRAME_S))
     n = len(audio) // hop
     if n == 0:
-        return audio
+        return 0, len(audio)
     frames = audio[: n * hop].reshape(n, hop).astype(np.float64)
     rms = np.sqrt(np.mean(frames ** 2, axis=1) + 1e-20)
     loud = np.flatnonzero(20 * np.log10(rms / rms.max()) > threshold_db)
     if rms.max() < 1e-6 or loud.size == 0:
-        return audio
+        return 0, len(audio)
     keep = int(sr * keep_s)
-    start = max(0, loud[0] * hop - keep)
-    end = min(len(audio), (loud[-1] + 1) * hop + keep)
-    return audio[start:end]
+    return max(0, loud[0] * hop - keep), min(len(audio), (loud[-1] + 1) * hop + keep)
 
 
 def postprocess(audio24k: np.ndarray) -> np.ndarray:
     """Teacher output -> training audio: 16 kHz, peak-safe, trimmed."""
-    return trim_silence(peak_safe(to_16k(audio24k)))
+    return postprocess_aligned(audio24k)[0]
+
+
+def postprocess_aligned(audio24k: np.ndarray) -> tuple[np.ndarray, int]:
+    """As :func:`postprocess`, plus the number of 16 kHz samples trimmed from the start
+    (needed to place the teacher's token durations on the stored audio)."""
+    audio = peak_safe(to_16k(audio24k))
+    start, end = trim_bounds(audio)
+    return audio[start:end], start
 
 
 def write_flac_atomic(path: Path, audio16k: np.ndarray) -> None:
@@ -215,7 +230,7 @@ def run_corpus(sentences: str | Path, workdir: str | Path, style: str, speed: fl
     view = text_viewer(source, frontend_spec)
     source_tag = source if frontend_spec == DEFAULT_FRONTEND or source != "frontend" else f"frontend={frontend_spec}"
     teacher = TeacherTTS.load(workdir / "models", threads=threads)
-    counts = {"total": len(items), "skipped": 0, "made": 0, "relisted": 0, "failed": 0, "audio_s": 0.0, "synth_s": 0.0}
+    counts = {"total": len(items), "skipped": 0, "made": 0, "failed": 0, "audio_s": 0.0, "synth_s": 0.0}
     log.info("corpus: %d sentences, style=%s speed=%s source=%s threads=%d", len(items), style, speed, source_tag, threads)
     for utt_id, text in tqdm(items, desc="corpus", unit="utt", mininterval=10.0, file=sys.stderr):
         path = wavs / f"{utt_id}.flac"
@@ -226,24 +241,25 @@ def run_corpus(sentences: str | Path, workdir: str | Path, style: str, speed: fl
                 "phonemes": tv.phonemes, "phoneme_source": source_tag, "style": style, "speed": speed,
             }
             old = done.get(utt_id)
-            same = old is not None and all(old.get(k) == entry[k] for k in ("text", "phonemes", "style", "speed"))
+            same = old is not None and "token_frames" in old and all(
+                old.get(k) == entry[k] for k in ("text", "phonemes", "style", "speed"))
             if same and valid_audio(path):
                 counts["skipped"] += 1
                 continue
-            if old is None and valid_audio(path):
-                # audio written but its manifest line was lost (crash between the two writes)
-                import soundfile as sf
-
-                duration = sf.info(str(path)).frames / TARGET_RATE
-                counts["relisted"] += 1
-            else:
-                audio24k, seconds = teacher.timed(tv.phonemes, style, speed)
-                audio = postprocess(audio24k)
-                write_flac_atomic(path, audio)
-                duration = len(audio) / TARGET_RATE
-                counts["synth_s"] += seconds
-                counts["audio_s"] += len(audio24k) / TEACHER_RATE
-                counts["made"] += 1
+            # (An audio file without its manifest line, left by a crash between the two writes,
+            # is made again: its token durations exist only in the manifest.)
+            t0 = time.perf_counter()
+            audio24k, frames = teacher.synthesize_aligned(tv.phonemes, style, speed)
+            seconds = time.perf_counter() - t0
+            audio, trimmed = postprocess_aligned(audio24k)
+            write_flac_atomic(path, audio)
+            duration = len(audio) / TARGET_RATE
+            entry["token_frames"] = frames.tolist()
+            entry["token_frame_samples"] = TEACHER_FRAME_SAMPLES
+            entry["trim_start_16k"] = int(trimmed)
+            counts["synth_s"] += seconds
+            counts["audio_s"] += len(audio24k) / TEACHER_RATE
+            counts["made"] += 1
         except (TeacherError, ValueError, KeyError, IndexError) as exc:
             counts["failed"] += 1
             log.warning("%s failed: %s (%s)", utt_id, exc, text)

