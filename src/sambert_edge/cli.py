@@ -47,6 +47,25 @@ def _parser() -> argparse.ArgumentParser:
                      help="user lexicon file ('word pinyin...' per line); may be repeated")
     g2p.set_defaults(run=_run_g2p)
 
+    say = sub.add_parser("say", help="synthesize speech to a 16-bit WAV file")
+    say.add_argument("text", nargs="?", help="text to speak, or - to read it from standard input")
+    say.add_argument("-o", "--output", metavar="FILE",
+                     help="WAV file to write, or - for standard output (the default when it is not a terminal)")
+    say.add_argument("--voice", metavar="DIR", help="voice folder (voice.json + ONNX graphs); required for now")
+    say.add_argument("--symbols", metavar="STRING",
+                     help="speak one sentence given as KAN-TTS symbols ({phone$tone$...} units) instead of TEXT")
+    say.add_argument("--emotion", help="emotion name (default: the voice's; with --symbols: as written)")
+    say.add_argument("--intensity", type=float, default=1.0, help="emotion strength, 0..3 (default %(default)s)")
+    say.add_argument("--speaker", help="speaker name (default: the voice's)")
+    say.add_argument("--speed", type=float, default=1.0, help="speaking rate factor, >1 faster (default %(default)s)")
+    say.add_argument("--pitch", type=float, default=0.0, help="pitch shift in normalized units (default %(default)s)")
+    say.add_argument("--energy", type=float, default=1.0, help="energy factor (default %(default)s)")
+    say.add_argument("--save-mel", metavar="PATH.npy", help="also save the mel [frames, mels] as .npy")
+    say.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads (default %(default)s)")
+    say.add_argument("--lexicon", action="append", default=[], metavar="FILE",
+                     help="user lexicon file ('word pinyin...' per line); may be repeated")
+    say.set_defaults(run=_run_say)
+
     serve = sub.add_parser("serve", help="start the HTTP service (Gunicorn)")
     serve.add_argument("--bind", default="127.0.0.1:7000", help="host:port (default %(default)s)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
@@ -112,6 +131,57 @@ def _describe(analysis) -> str:
     spoken = " ".join(p or "-" for _, p in analysis.readings(spoken=True))
     lines[1:1] = [f"pinyin:  {pinyin}", f"spoken:  {spoken}"]
     return "\n".join(lines)
+
+
+def _say_error(message: str, status: int = 1) -> int:
+    print(f"sambert-edge say: {message}", file=sys.stderr)
+    return status
+
+
+def _run_say(args: argparse.Namespace) -> int:
+    if (args.text is None) == (args.symbols is None):
+        return _say_error("give either TEXT (or - for standard input) or --symbols", 2)
+    if args.voice is None:
+        return _say_error("no voice given: pass --voice DIR (no bundled voice is installed yet)", 2)
+    output = args.output
+    if output is None:
+        if sys.stdout.isatty():
+            return _say_error("give -o FILE.wav (or -o - to write WAV to standard output)", 2)
+        output = "-"
+    text = sys.stdin.read() if args.text == "-" else args.text
+    from .engine import Synthesizer
+    from .frontend import FrontendError
+
+    knobs = dict(emotion=args.emotion, speaker=args.speaker, speed=args.speed, pitch=args.pitch,
+                 energy=args.energy, intensity=args.intensity)
+    try:
+        # Without lexicons the engine makes its Frontend lazily, after the options are checked.
+        frontend = _frontend(args.lexicon) if args.text is not None and args.lexicon else None
+        synth = Synthesizer.load(args.voice, threads=args.threads, frontend=frontend)
+        if args.symbols is not None:
+            audio = synth.synthesize_symbols(args.symbols, **knobs)
+        else:
+            audio = synth.synthesize(text, **knobs)
+    except (ValueError, FrontendError) as e:
+        return _say_error(str(e))
+    except OSError as e:
+        return _say_error(f"cannot load voice: {e}")
+    data = audio.to_wav_bytes()
+    try:
+        if args.save_mel:
+            import numpy as np
+
+            np.save(args.save_mel, audio.mel)
+        if output == "-":
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            with open(output, "wb") as f:
+                f.write(data)
+    except OSError as e:
+        return _say_error(str(e))
+    log.debug("wrote %.2f s of audio", audio.duration)
+    return 0
 
 
 def _run_serve(args: argparse.Namespace) -> int:

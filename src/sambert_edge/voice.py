@@ -1,0 +1,117 @@
+"""``VoiceConfig``: what a voice folder's ``voice.json`` says about its graphs (torch-free).
+
+Everything the engine needs beyond the graphs themselves (sample rate, hop, r, the speakers and
+emotions it offers, defaults) comes from here, so calling code carries no model numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import contract
+from .frontend.symbols import EMOTION_NAMES
+
+
+class VoiceError(ValueError):
+    """A voice folder or its ``voice.json`` is missing, broken or of another contract version."""
+
+
+@dataclass(frozen=True)
+class VoiceConfig:
+    """The parsed ``voice.json`` of one voice folder."""
+
+    name: str
+    """Voice name, e.g. ``zhitian_emo``."""
+    sample_rate: int
+    """Waveform samples per second."""
+    hop_length: int
+    """Waveform samples per mel frame (product of the vocoder upsample scales)."""
+    num_mels: int
+    """Mel bins the acoustic model emits and the vocoder reads."""
+    outputs_per_step: int
+    """Frames per decoder step (r), also the LFR grouping factor."""
+    speakers: tuple[str, ...]
+    """KAN-TTS ``speaker_list``: a speaker's id (row of the speaker table) is its position here."""
+    emotions: tuple[str, ...]
+    """Emotion names this voice offers (a subset of ``symbols.EMOTION_NAMES``)."""
+    default_speaker: str
+    max_phones: int
+    """Longest phone sequence the encoder's position table covers (KAN-TTS ``max_len``)."""
+    contract_version: int = contract.CONTRACT_VERSION
+    default_emotion: str = "neutral"
+    nsf: bool = False
+    """NSF voices emit f0/uv rows as well (not supported by this engine yet)."""
+    files: dict[str, str] = field(default_factory=lambda: dict(contract.GRAPH_FILES))
+    """Graph role -> file name inside the voice folder."""
+    precision: str = "fp32"
+    model_version: str = ""
+    """sha256 over the graph files (first 16 hex digits); set by the exporter."""
+    sentence_silence_s: float = 0.2
+    """Silence inserted between sentences by ``Synthesizer.synthesize``."""
+
+    def __post_init__(self) -> None:
+        unknown = [e for e in self.emotions if e not in EMOTION_NAMES]
+        if unknown:
+            raise VoiceError(f"voice {self.name!r}: unknown emotions {unknown}")
+        if self.default_emotion not in self.emotions:
+            raise VoiceError(f"voice {self.name!r}: default emotion {self.default_emotion!r} not offered")
+        if self.default_speaker not in self.speakers:
+            raise VoiceError(f"voice {self.name!r}: default speaker {self.default_speaker!r} not offered")
+        if self.nsf:
+            raise VoiceError(f"voice {self.name!r}: NSF voices are not supported yet")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VoiceConfig:
+        version = data.get("contract_version")
+        if version != contract.CONTRACT_VERSION:
+            raise VoiceError(
+                f"voice.json has contract version {version!r}; this engine reads {contract.CONTRACT_VERSION}"
+            )
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise VoiceError(f"voice.json has unknown keys {unknown}")
+        values = dict(data)
+        values["speakers"] = tuple(values.get("speakers", ()))
+        values["emotions"] = tuple(values.get("emotions", ()))
+        values["files"] = {**contract.GRAPH_FILES, **values.get("files", {})}
+        try:
+            return cls(**values)
+        except TypeError as e:
+            raise VoiceError(f"voice.json: {e}") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["speakers"] = list(self.speakers)
+        out["emotions"] = list(self.emotions)
+        return out
+
+    @classmethod
+    def load(cls, voice_dir: str | Path) -> VoiceConfig:
+        path = Path(voice_dir) / contract.VOICE_FILE
+        if not path.is_file():
+            raise VoiceError(f"no {contract.VOICE_FILE} in voice folder {str(voice_dir)!r}")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as e:
+            raise VoiceError(f"cannot read {path}: {e}") from None
+        return cls.from_dict(data)
+
+    def save(self, voice_dir: str | Path) -> Path:
+        path = Path(voice_dir) / contract.VOICE_FILE
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        return path
+
+
+def model_version(voice_dir: str | Path, files: dict[str, str]) -> str:
+    """sha256 over the graph files (sorted by role), first 16 hex digits."""
+    digest = hashlib.sha256()
+    for role in sorted(files):
+        digest.update(role.encode())
+        digest.update((Path(voice_dir) / files[role]).read_bytes())
+    return digest.hexdigest()[:16]
