@@ -1,23 +1,24 @@
 """PyTorch re-implementations of the KAN-TTS SAM-BERT acoustic model and HiFi-GAN generator.
 
 Parameter names and shapes match KAN-TTS checkpoints so their state_dicts load with strict keys.
+Names load lazily, so listing this package (e.g. ``pkgutil.walk_packages``) does not import torch.
 """
 
-from .checkpoint import CheckpointKeyError, load_hifigan_checkpoint, load_sambert_checkpoint
-from .config import HifiGanConfig, NsfParams, SambertConfig
-from .hifigan import Generator
-from .sambert import KanTtsSAMBERT, SambertOutput
-from .sambert_adaptor import ProsodyControl
+from importlib import import_module
 
-__all__ = [
-    "CheckpointKeyError",
-    "Generator",
-    "HifiGanConfig",
-    "KanTtsSAMBERT",
-    "NsfParams",
-    "ProsodyControl",
-    "SambertConfig",
-    "SambertOutput",
-    "load_hifigan_checkpoint",
-    "load_sambert_checkpoint",
-]
+_LAZY = {
+    "CheckpointKeyError": ".checkpoint", "load_hifigan_checkpoint": ".checkpoint",
+    "load_sambert_checkpoint": ".checkpoint",
+    "HifiGanConfig": ".config", "NsfParams": ".config", "SambertConfig": ".config",
+    "Generator": ".hifigan",
+    "KanTtsSAMBERT": ".sambert", "SambertOutput": ".sambert",
+    "ProsodyControl": ".sambert_adaptor",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
