@@ -15,9 +15,10 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install -q -e ".[serve]"
 
-# The dev extras plus torch (CPU) and onnx: the model parity and export tests need them.
+# The dev extras plus the training stack (torch CPU, onnx, librosa, pyworld, misaki): the model
+# parity, export and training-stage tests need them.
 install-dev: install
-	$(BIN)/pip install -q -e ".[serve,dev,export]"
+	$(BIN)/pip install -q -e ".[serve,dev,export,train]"
 
 serve: install
 	$(BIN)/sambert-edge serve --bind $(HOST):$(PORT)

@@ -14,6 +14,15 @@ import numpy as np
 import onnxruntime as ort
 
 from . import contract as C
+from .frontend.symbols import (
+    EMOTIONS,
+    NONE_EMOTION,
+    SY,
+    SYLLABLE_FLAGS,
+    TONES,
+    WORD_SEGMENTS,
+    LinguisticUnit,
+)
 from .voice import VoiceConfig
 
 
@@ -65,6 +74,24 @@ def regulate_lengths(durations: np.ndarray, r: int) -> FrameIndex:
         frames=frames,
         band_width=band,
     )
+
+
+NEUTRAL = "emotion_neutral"
+_SY, _TONE, _FLAG, _WS, _EMO = (
+    {name: i for i, name in enumerate(inventory)} for inventory in (SY, TONES, SYLLABLE_FLAGS, WORD_SEGMENTS, EMOTIONS)
+)
+
+
+def encode_units(units: list[LinguisticUnit], speakers: tuple[str, ...] | list[str], speaker: str) -> EncodedSentence:
+    """KAN-TTS units -> model ids; every unit is spoken by ``speaker`` (an entry of ``speakers``)."""
+    if not units:
+        raise ValueError("nothing to say: the sentence has no symbols")
+    speaker_id = list(speakers).index(speaker)
+    ling = np.array([[_SY[u.phone], _TONE[u.tone], _FLAG[u.syllable_flag], _WS[u.word_segment]] for u in units],
+                    dtype=np.int64).reshape(-1, 4)
+    emotion = np.array([_EMO[u.emotion] for u in units], dtype=np.int64)
+    emotion_ref = np.where(emotion == _EMO[NONE_EMOTION], emotion, _EMO[NEUTRAL]).astype(np.int64)
+    return EncodedSentence(ling, emotion, emotion_ref, np.full(len(units), speaker_id, np.int64))
 
 
 def _scalar(value: float) -> np.ndarray:

@@ -16,18 +16,12 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from .acoustic import AcousticModel, EncodedSentence
+from .acoustic import AcousticModel, EncodedSentence, encode_units
 from .audio import Audio
-from .frontend.symbols import (
-    EMOTIONS, NONE_EMOTION, SY, SYLLABLE_FLAGS, TONES, WORD_SEGMENTS, LinguisticUnit, parse_symbols,
-    with_emotion,
-)
+from .frontend.symbols import LinguisticUnit, parse_symbols, with_emotion
 from .voice import VoiceConfig, VoiceError
 
 log = logging.getLogger(__name__)
-
-NEUTRAL = "emotion_neutral"
-
 
 @dataclass(frozen=True)
 class SynthesisOptions:
@@ -60,13 +54,6 @@ class SynthesisOptions:
             raise ValueError(f"pitch must be within -10..10, got {self.pitch}")
         if not 0.0 <= self.intensity <= 3.0:
             raise ValueError(f"intensity must be within 0..3, got {self.intensity}")
-
-
-def _index(inventory: tuple[str, ...]) -> dict[str, int]:
-    return {name: i for i, name in enumerate(inventory)}
-
-
-_SY, _TONE, _FLAG, _WS, _EMO = map(_index, (SY, TONES, SYLLABLE_FLAGS, WORD_SEGMENTS, EMOTIONS))
 
 
 class Synthesizer:
@@ -111,15 +98,7 @@ class Synthesizer:
     # --- ids ------------------------------------------------------------------------------------
     def encode_units(self, units: list[LinguisticUnit], speaker: str | None) -> EncodedSentence:
         """Units -> ids. ``speaker`` (default: the voice's) replaces every unit's speaker field."""
-        if not units:
-            raise ValueError("nothing to say: the sentence has no symbols")
-        speaker_id = self.voice.speakers.index(speaker or self.voice.default_speaker)
-        ling = np.array([[_SY[u.phone], _TONE[u.tone], _FLAG[u.syllable_flag], _WS[u.word_segment]] for u in units],
-                        dtype=np.int64).reshape(-1, 4)
-        emotion = np.array([_EMO[u.emotion] for u in units], dtype=np.int64)
-        neutral = _EMO[NEUTRAL]
-        emotion_ref = np.where(emotion == _EMO[NONE_EMOTION], emotion, neutral).astype(np.int64)
-        return EncodedSentence(ling, emotion, emotion_ref, np.full(len(units), speaker_id, np.int64))
+        return encode_units(units, self.voice.speakers, speaker or self.voice.default_speaker)
 
     def encode_symbols(self, symbols: str, emotion: str | None = None, speaker: str | None = None) -> EncodedSentence:
         """A KAN-TTS symbol string (``{phone$tone$...}`` units) -> ids; ``emotion`` rewrites phone emotions."""

@@ -65,7 +65,7 @@ class Sentence:
             phones = [
                 unit
                 for syl in word.syllables if syl.spoken is not None
-                for unit in _syllable_units(syl.spoken)
+                for unit in syllable_units(syl.spoken)
             ]
             units.extend(_word_units(phones, emo, speaker))
             if word.boundary:
@@ -103,7 +103,7 @@ class Analysis:
         }
 
 
-def _syllable_units(spoken: str) -> list[tuple[str, str, str]]:
+def syllable_units(spoken: str) -> list[tuple[str, str, str]]:
     """(phone, tone, syllable flag) for each phone of one syllable."""
     phones, tone = syllable_phones(spoken)
     flags = ["s_both"] if len(phones) == 1 else (

@@ -2,7 +2,7 @@
 
 Stages: ``teacher-check`` (teacher CER/RTF on the dev sentences for both phoneme inputs),
 ``corpus-text`` (the training sentence list), ``corpus`` (teacher audio + manifest), ``judge``
-(Whisper CER of any folder of audio against a TSV). Logging is configured here only.
+(Whisper CER of any folder of audio against a TSV), ``align`` (per-unit durations and features). Logging is configured here only.
 """
 
 from __future__ import annotations
@@ -140,6 +140,50 @@ def cmd_judge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_align(args: argparse.Namespace) -> int:
+    from .corpus import load_frontend
+    from .prepare import run_align
+
+    counts = run_align(Path(args.workdir), load_frontend(args.frontend), limit=args.limit)
+    print(json.dumps(counts))
+    return 0 if counts["failed"] <= max(1, counts["total"] // 50) else 1
+
+
+def cmd_train_am(args: argparse.Namespace) -> int:
+    from .train_am import AmTrainSettings, train_am
+
+    settings = AmTrainSettings(steps=args.steps, max_frames=args.max_frames, lr=args.lr, threads=args.threads,
+                               save_every=args.save_every, emotions=tuple(args.emotions.split(",")))
+    train_am(Path(args.workdir), Path(args.out), settings)
+    return 0
+
+
+def cmd_train_vocoder(args: argparse.Namespace) -> int:
+    from .train_vocoder import VocoderTrainSettings, train_vocoder
+
+    settings = VocoderTrainSettings(steps=args.steps, batch=args.batch, lr=args.lr, threads=args.threads,
+                                    save_every=args.save_every)
+    train_vocoder(Path(args.workdir), Path(args.out), settings, mel_folder=args.mels,
+                  init=Path(args.init) if args.init else None)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export_student import export_student
+
+    voice = export_student(Path(args.am), Path(args.vocoder), Path(args.out), name=args.name,
+                           speakers=tuple(args.speakers.split(",")), emotions=tuple(args.emotions.split(",")))
+    print(json.dumps({"voice": voice.name, "model_version": voice.model_version, "out": args.out}))
+    return 0
+
+
+def cmd_emotions(args: argparse.Namespace) -> int:
+    from .prepare import run_emotions
+
+    print(json.dumps(run_emotions(Path(args.workdir), tuple(args.emotions.split(",")), limit=args.limit)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m sambert_edge.train", description=__doc__.split("\n")[0])
     p.add_argument("-v", "--verbose", action="store_true")
@@ -191,6 +235,48 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", help="JSON report path")
     sp.add_argument("--limit", type=int)
     sp.set_defaults(func=cmd_judge)
+
+    sp = sub.add_parser("align", help="teacher durations -> per-unit frames + mel/f0/energy features, resumable")
+    common(sp)
+    sp.add_argument("--frontend", default=DEFAULT_FRONTEND)
+    sp.add_argument("--limit", type=int)
+    sp.set_defaults(func=cmd_align)
+
+    sp = sub.add_parser("emotions", help="prosodic emotion renderings (WORLD) of the aligned neutral corpus")
+    common(sp)
+    sp.add_argument("--emotions", default="happy,sad,angry")
+    sp.add_argument("--limit", type=int)
+    sp.set_defaults(func=cmd_emotions)
+
+    sp = sub.add_parser("train-am", help="train the student SAM-BERT on the aligned features (resumes from OUT/last.pt)")
+    common(sp)
+    sp.add_argument("--out", default=f"{DEFAULT_WORKDIR}/am", help="checkpoint folder (default: %(default)s)")
+    sp.add_argument("--steps", type=int, default=40000)
+    sp.add_argument("--max-frames", type=int, default=6000, help="padded mel frames per batch")
+    sp.add_argument("--lr", type=float, default=1e-3)
+    sp.add_argument("--save-every", type=int, default=200)
+    sp.add_argument("--emotions", default="neutral", help="comma-separated emotions to train on")
+    sp.set_defaults(func=cmd_train_am)
+
+    sp = sub.add_parser("train-vocoder", help="train the student vocoder (resumes from OUT/last.pt)")
+    common(sp)
+    sp.add_argument("--out", default=f"{DEFAULT_WORKDIR}/vocoder", help="checkpoint folder (default: %(default)s)")
+    sp.add_argument("--steps", type=int, default=60000)
+    sp.add_argument("--batch", type=int, default=16)
+    sp.add_argument("--lr", type=float, default=5e-4)
+    sp.add_argument("--save-every", type=int, default=200)
+    sp.add_argument("--mels", help="folder of GTA mels (<utt>.npy) under WORKDIR to fine-tune on")
+    sp.add_argument("--init", help="start from this last.pt (e.g. the analysis-mel vocoder) when OUT is new")
+    sp.set_defaults(func=cmd_train_vocoder)
+
+    sp = sub.add_parser("export", help="student checkpoints -> voice folder (ONNX + voice.json)")
+    sp.add_argument("--am", default=f"{DEFAULT_WORKDIR}/am", help="train-am folder (weights.pt, config.json)")
+    sp.add_argument("--vocoder", default=f"{DEFAULT_WORKDIR}/vocoder", help="train-vocoder folder")
+    sp.add_argument("--out", required=True, help="voice folder to write")
+    sp.add_argument("--name", default="default")
+    sp.add_argument("--speakers", default="F7", help="trained speakers, in speaker-table order")
+    sp.add_argument("--emotions", default="neutral", help="emotions the voice offers")
+    sp.set_defaults(func=cmd_export)
     return p
 
 

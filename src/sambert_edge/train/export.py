@@ -187,8 +187,16 @@ def export_acoustic(model: KanTtsSAMBERT, out_dir: Path, files: dict[str, str]) 
     )
 
 
-def export_vocoder(generator: Generator, path: Path) -> None:
-    """Write the HiFi-GAN graph (weight norm folded on a copy; ``generator`` is left untouched)."""
+def export_vocoder(generator: nn.Module, path: Path) -> None:
+    """Write the vocoder graph: a HiFi-GAN ``Generator`` (weight norm folded on a copy; ``generator``
+    is left untouched) or a ``VocosGenerator``."""
+    from .models.vocos import VocosGenerator
+
+    if isinstance(generator, VocosGenerator):
+        mel = torch.zeros(1, generator.config.input_rows, 8)
+        _export(copy.deepcopy(generator).eval(), (mel,), path, (C.VOC_MEL,), (C.VOC_WAV,),
+                {C.VOC_MEL: {2: "F"}, C.VOC_WAV: {2: "S"}})
+        return
     if generator.config.nsf_params is not None:
         raise NotImplementedError("exporting NSF HiFi-GAN voices is not supported yet")
     gen = copy.deepcopy(generator).eval()
@@ -200,7 +208,7 @@ def export_vocoder(generator: Generator, path: Path) -> None:
 
 def export_voice(
     model: KanTtsSAMBERT,
-    generator: Generator,
+    generator: nn.Module,
     out_dir: str | Path,
     *,
     name: str,

@@ -83,7 +83,7 @@ class LengthRegulator(nn.Module):
         out = torch.gather(x, 1, index.unsqueeze(-1).expand(-1, -1, x.size(-1)))
         out = out * valid.unsqueeze(-1).to(out.dtype)
         if mask is not None:
-            out = out.masked_fill(mask.unsqueeze(-1), 0.0)
+            out = out.masked_fill(mask[:, : out.size(1)].unsqueeze(-1), 0.0)  # mask may be r-padded
         return pad_to_multiple(out, self.r), lengths
 
 
@@ -105,7 +105,7 @@ class DurSinusoidalPositionEncoder(nn.Module):
         frames = torch.arange(index.size(1), device=durations.device).unsqueeze(0)
         dur_pos = (frames - offsets + 1).float()
         if mask is not None:
-            dur_pos = dur_pos.masked_fill(mask, 0.0)
+            dur_pos = dur_pos.masked_fill(mask[:, : dur_pos.size(1)], 0.0)
         dur_pos = pad_to_multiple(dur_pos, self.r)
         angles = dur_pos[:, :, None] / self.inv_timescales[None, None, :]
         even = (torch.arange(angles.size(-1), device=angles.device) % 2 == 0).view(1, 1, -1)

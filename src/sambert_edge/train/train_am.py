@@ -1,0 +1,173 @@
+"""The ``train-am`` stage: teacher-forced training of the student SAM-BERT, resumable.
+
+Losses as KAN-TTS: L1 on the decoder and postnet mels, MSE on log(d + 1) durations and on the
+z-scored per-phone pitch and energy. Adam (0.9, 0.98) with warm-up and inverse-square-root decay.
+``<out>/last.pt`` (model + optimiser + step) is replaced atomically every ``--save-every`` steps,
+so a killed job resumes where it was; ``<out>/weights.pt`` holds fp16 weights only (what the
+recipe commits and the export reads).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import os
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from .am_data import Example, Normaliser, batches, collate, load_example
+from .models.sambert import KanTtsSAMBERT, padding_mask
+from .student import SPEAKERS, student_am_config
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AmTrainSettings:
+    steps: int = 40000
+    max_frames: int = 6000
+    lr: float = 1e-3
+    warmup: int = 1000
+    save_every: int = 200
+    log_every: int = 25
+    valid_every: int = 500
+    valid_utterances: int = 16
+    seed: int = 1234
+    threads: int = 1
+    emotions: tuple[str, ...] = ("neutral",)
+
+
+def learning_rate(step: int, s: AmTrainSettings) -> float:
+    step = max(step, 1)
+    return s.lr * min(step / s.warmup, math.sqrt(s.warmup / step))
+
+
+def am_losses(model: KanTtsSAMBERT, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    out = model(
+        batch["ling"], batch["emotion"], batch["speaker"],
+        input_lengths=batch["input_lengths"], output_lengths=batch["output_lengths"],
+        mel_targets=batch["mel"], duration_targets=batch["durations"].float(),
+        pitch_targets=batch["pitch"], energy_targets=batch["energy"],
+    )
+    frames = ~padding_mask(batch["output_lengths"], batch["mel"].size(1))
+    phones = ~padding_mask(batch["input_lengths"], batch["ling"].size(1))
+    n_frames = frames.sum() * batch["mel"].size(2)
+    fmask = frames.unsqueeze(-1)
+    mel = batch["mel"]
+    dec = (out.dec_outputs - mel).abs().masked_fill(~fmask, 0).sum() / n_frames
+    post = (out.postnet_outputs - mel).abs().masked_fill(~fmask, 0).sum() / n_frames
+    log_d = torch.log(batch["durations"].float() + 1.0)
+
+    def phone_mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return ((pred - target) ** 2).masked_fill(~phones, 0).sum() / phones.sum()
+
+    losses = {
+        "dec": dec,
+        "post": post,
+        "dur": phone_mse(out.log_duration_predictions, log_d),
+        "pitch": phone_mse(out.pitch_predictions, batch["pitch"]),
+        "energy": phone_mse(out.energy_predictions, batch["energy"]),
+    }
+    losses["total"] = sum(losses.values())
+    return losses
+
+
+def _save_atomic(obj: object, path: Path) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def load_examples(features: Path, norm: Normaliser, emotions: tuple[str, ...],
+                  speaker: str = SPEAKERS[0]) -> list[Example]:
+    import numpy as np
+
+    out = []
+    for path in sorted(features.glob("*.npz")):
+        with np.load(path) as z:
+            if str(z["emotion"]) not in emotions:
+                continue
+        out.append(load_example(path, norm, SPEAKERS, speaker))
+    return out
+
+
+def train_am(workdir: Path, out: Path, s: AmTrainSettings) -> None:
+    torch.set_num_threads(s.threads)
+    torch.manual_seed(s.seed)
+    rng = random.Random(s.seed)
+    out.mkdir(parents=True, exist_ok=True)
+    features = workdir / "features"
+    norm = Normaliser.load(features / "stats.json")
+    config = student_am_config()
+    model = KanTtsSAMBERT(config)
+    opt = torch.optim.Adam(model.parameters(), lr=s.lr, betas=(0.9, 0.98), eps=1e-9)
+    step = 0
+    last = out / "last.pt"
+    if last.exists():
+        state = torch.load(last, map_location="cpu")
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        step = state["step"]
+        log.info("resumed at step %d", step)
+    examples = load_examples(features, norm, s.emotions)
+    n_valid = min(s.valid_utterances, len(examples) // 10)  # at most a tenth of the corpus
+    ordered = sorted(examples, key=lambda e: e.utt_id)
+    valid_ids = {e.utt_id for e in ordered[:: len(ordered) // n_valid][:n_valid]} if n_valid else set()
+    valid = [e for e in examples if e.utt_id in valid_ids]
+    train = [e for e in examples if e.utt_id not in valid_ids]
+    log.info("train-am: %d train / %d valid utterances, %.2f h, %d parameters", len(train), len(valid),
+             sum(e.frames for e in train) / 80 / 3600, sum(p.numel() for p in model.parameters()))
+    (out / "config.json").write_text(json.dumps({
+        "am": config.to_kantts(), "speakers": list(SPEAKERS), "normaliser": norm.to_json(),
+        "settings": dataclasses.asdict(s)}, indent=1))
+    r = config.outputs_per_step
+    model.train()
+    t0, seen = time.perf_counter(), 0
+    running: dict[str, float] = {}
+    while step < s.steps:
+        for batch_examples in batches(train, s.max_frames, rng):
+            if step >= s.steps:
+                break
+            for group in opt.param_groups:
+                group["lr"] = learning_rate(step + 1, s)
+            losses = am_losses(model, collate(batch_examples, r))
+            opt.zero_grad(set_to_none=True)
+            losses["total"].backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            step += 1
+            seen += 1
+            for k, v in losses.items():
+                running[k] = running.get(k, 0.0) + v.item()
+            if step % s.log_every == 0:
+                dt = (time.perf_counter() - t0) / seen
+                log.info("step %d lr %.2e %s (%.2f s/step)", step, learning_rate(step, s),
+                         " ".join(f"{k} {v / seen:.4f}" for k, v in running.items()), dt)
+                t0, seen, running = time.perf_counter(), 0, {}
+            if step % s.save_every == 0 or step == s.steps:
+                _save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step}, last)
+                _save_atomic({k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()},
+                             out / "weights.pt")
+            if step % s.valid_every == 0 and valid:
+                log.info("valid at step %d: %s", step, _validate(model, valid, r))
+    log.info("train-am: done at step %d", step)
+
+
+@torch.no_grad()
+def _validate(model: KanTtsSAMBERT, valid: list[Example], r: int) -> str:
+    model.eval()
+    try:
+        totals: dict[str, float] = {}
+        for ex in valid:
+            for k, v in am_losses(model, collate([ex], r)).items():
+                totals[k] = totals.get(k, 0.0) + float(v) / len(valid)
+        return " ".join(f"{k} {v:.4f}" for k, v in totals.items())
+    finally:
+        model.train()

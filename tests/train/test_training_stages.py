@@ -1,0 +1,84 @@
+"""The voice recipe end to end on a toy corpus: align -> emotions -> train-am -> train-vocoder -> export,
+and the exported folder speaks through the torch-free engine (a few steps each: plumbing, not quality)."""
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("librosa")
+pytest.importorskip("pyworld")
+pytest.importorskip("misaki.transcription")
+
+import soundfile as sf  # noqa: E402
+
+from sambert_edge.train.teacher import frontend_phonemes  # noqa: E402
+
+SENTENCES = ["你好。", "我们走吧。", "今天天气很好。", "谢谢你。", "好不好？", "再见，朋友。",
+             "三点半见。", "他来了。", "这是什么？", "慢慢说。", "开灯。", "下雨了。"]
+
+
+def _tone(n: int, f0: float, rng: np.random.Generator) -> np.ndarray:
+    t = np.arange(n) / 16000
+    x = sum(np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 6))
+    return (0.2 * x + 0.002 * rng.standard_normal(n)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory, frontend):
+    """A corpus folder as the corpus stage leaves it: manifest.jsonl + wavs/*.flac."""
+    work = tmp_path_factory.mktemp("voice_work")
+    (work / "wavs").mkdir()
+    rng = np.random.default_rng(0)
+    with open(work / "manifest.jsonl", "w", encoding="utf-8") as f:
+        for i, text in enumerate(SENTENCES):
+            phonemes = frontend_phonemes(frontend.analyze(text))
+            frames = [6] + [int(rng.integers(1, 4)) for _ in phonemes] + [6]
+            samples = sum(frames) * 400
+            audio = _tone(samples, 150 + 10 * i, rng)
+            audio[: 6 * 400] = 0.0  # the start pad is silence
+            sf.write(str(work / "wavs" / f"utt{i:02d}.flac"), audio, 16000)
+            f.write(json.dumps({"utt_id": f"utt{i:02d}", "text": text, "phonemes": phonemes,
+                                "token_frames": frames, "token_frame_samples": 600,
+                                "trim_start_16k": 0}, ensure_ascii=False) + "\n")
+    return work
+
+
+def test_recipe_stages_make_a_voice_the_engine_can_load(workdir, frontend, tmp_path):
+    from sambert_edge import Synthesizer
+    from sambert_edge.train.export_student import export_student
+    from sambert_edge.train.prepare import run_align, run_emotions
+    from sambert_edge.train.train_am import AmTrainSettings, train_am
+    from sambert_edge.train.train_vocoder import VocoderTrainSettings, train_vocoder
+
+    counts = run_align(workdir, frontend, progress=False)
+    assert counts["made"] == len(SENTENCES) and counts["failed"] == 0
+    assert run_align(workdir, frontend, progress=False)["present"] == len(SENTENCES)  # resumable
+    stats = json.loads((workdir / "features" / "stats.json").read_text())
+    assert stats["utterances"] == len(SENTENCES) and len(stats["mel_mean"]) == 80
+
+    made = run_emotions(workdir, ("sad",), limit=3, progress=False)
+    assert made["made"] == 3
+    with np.load(workdir / "features" / "utt00__sad.npz") as z:
+        assert str(z["emotion"]) == "sad" and int(z["durations"].sum()) == len(z["mel"])
+
+    am, voc = workdir / "am", workdir / "vocoder"
+    train_am(workdir, am, AmTrainSettings(steps=2, save_every=1, emotions=("neutral", "sad")))
+    assert (am / "weights.pt").exists() and (am / "last.pt").exists()
+    train_am(workdir, am, AmTrainSettings(steps=3, save_every=1, emotions=("neutral", "sad")))  # resumes
+    import torch
+    assert torch.load(am / "last.pt")["step"] == 3
+    train_vocoder(workdir, voc, VocoderTrainSettings(steps=2, batch=2, save_every=1))
+    assert (voc / "weights.pt").exists()
+
+    out = tmp_path / "voice"
+    voice = export_student(am, voc, out, name="toy", speakers=("F7",), emotions=("neutral", "sad"))
+    assert voice.emotions == ("neutral", "sad")
+    synth = Synthesizer.load(out, threads=1, frontend=frontend)
+    audio = synth.synthesize("你好。", emotion="sad")
+    assert audio.sample_rate == 16000
+    assert len(audio.samples) == len(audio.mel) * 200  # (an untrained model may predict no frames)
+    assert np.isfinite(audio.samples).all()
+    wav = synth.vocode(np.zeros((10, 80), np.float32))
+    assert wav.shape == (2000,) and np.isfinite(wav).all()
