@@ -73,6 +73,17 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--timeout", type=int, default=60, help="worker timeout, seconds")
     serve.add_argument("--lexicon", action="append", default=[], metavar="FILE")
     serve.set_defaults(run=_run_serve)
+    conv = sub.add_parser("convert", help="convert a ModelScope Sambert-HifiGan model directory to a voice folder "
+                                          "(needs the export extra)")
+    conv.add_argument("model_dir", metavar="MODEL_DIR",
+                      help="ModelScope model directory (configuration.json, voices/voices.json, voices/<name>/...)")
+    conv.add_argument("out_dir", metavar="OUT_VOICE_DIR", help="voice folder to write (voice.json + ONNX graphs)")
+    conv.add_argument("--voice", metavar="NAME", help="voice to convert (default: the first in voices/voices.json)")
+    conv.add_argument("--precision", choices=("fp32", "int8"), default="fp32",
+                      help="graph precision (default %(default)s; int8 quantizes the fp32 export)")
+    conv.add_argument("--name", help="voice name written to voice.json (default: the ModelScope voice name)")
+    conv.add_argument("--force", action="store_true", help="write into OUT_VOICE_DIR even if it is not empty")
+    conv.set_defaults(run=_run_convert)
     return parser
 
 
@@ -191,3 +202,19 @@ def _run_serve(args: argparse.Namespace) -> int:
         bind=args.bind, workers=args.workers, threads=args.threads, timeout=args.timeout,
         lexicons=tuple(args.lexicon),
     )
+
+
+def _run_convert(args: argparse.Namespace) -> int:
+    from .train.convert import ConvertError, convert_modelscope
+
+    try:
+        result = convert_modelscope(args.model_dir, args.out_dir, voice=args.voice, precision=args.precision,
+                                    name=args.name, overwrite=args.force)
+    except ConvertError as e:
+        print(f"sambert-edge convert: {e}", file=sys.stderr)
+        return 1
+    voice, config = result.voice, result.config
+    print(f"{result.out_dir}: voice {config.name} ({result.precision}, {config.sample_rate} Hz), "
+          f"speakers {','.join(config.speakers)}, {len(config.emotions)} emotions, "
+          f"from {voice.am_checkpoint.name} + {voice.voc_checkpoint.name}")
+    return 0

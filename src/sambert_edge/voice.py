@@ -115,3 +115,14 @@ def model_version(voice_dir: str | Path, files: dict[str, str]) -> str:
         digest.update(role.encode())
         digest.update((Path(voice_dir) / files[role]).read_bytes())
     return digest.hexdigest()[:16]
+
+
+BUNDLED_VOICES = Path(__file__).parent / "voices"
+"""Voice folders shipped inside the package (``sambert_edge/voices/<name>/``)."""
+DEFAULT_VOICE = "default"
+
+
+def bundled_voice(name: str = DEFAULT_VOICE) -> Path | None:
+    """The folder of a voice shipped in the package, or None when this install has none by that name."""
+    path = BUNDLED_VOICES / name
+    return path if (path / "voice.json").is_file() else None

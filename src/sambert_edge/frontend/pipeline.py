@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import jieba
+with warnings.catch_warnings():
+    # jieba 0.42 imports the deprecated pkg_resources at import time; that warning is jieba's
+    # affair and would otherwise reach every user of the CLI on stderr.
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+    import jieba
 
 from .analysis import Analysis, Sentence, Syllable, Word, is_hanzi
 from .errors import FrontendError

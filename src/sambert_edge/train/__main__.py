@@ -184,6 +184,29 @@ def cmd_emotions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate_voice, summary, write_report
+    from .judge import Judge
+
+    sentences = _read_lines(args.sentences)[: args.limit or None]
+    judge = Judge.load(Path(args.workdir) / "models", threads=args.threads)
+    report = evaluate_voice(Path(args.voice), sentences, judge, threads=args.threads,
+                            audio_out=Path(args.audio_out) if args.audio_out else None)
+    out = Path(args.out) if args.out else Path(args.workdir) / "reports" / f"eval_{Path(args.voice).name}.json"
+    write_report(report, out)
+    print(summary(report))
+    return 0
+
+
+def cmd_plot_alignment(args: argparse.Namespace) -> int:
+    from .plots import plot_alignment
+
+    out_dir = Path(args.out)
+    for utt in args.utt:
+        print(plot_alignment(Path(args.workdir) / "features" / f"{utt}.npz", out_dir / f"{utt}.png"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m sambert_edge.train", description=__doc__.split("\n")[0])
     p.add_argument("-v", "--verbose", action="store_true")
@@ -268,6 +291,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--mels", help="folder of GTA mels (<utt>.npy) under WORKDIR to fine-tune on")
     sp.add_argument("--init", help="start from this last.pt (e.g. the analysis-mel vocoder) when OUT is new")
     sp.set_defaults(func=cmd_train_vocoder)
+
+    sp = sub.add_parser("evaluate", help="a voice folder on the dev sentences: judge CER + prosody per emotion")
+    common(sp)
+    sp.add_argument("--voice", required=True, help="voice folder")
+    sp.add_argument("--sentences", default=DEV_SENTENCES)
+    sp.add_argument("--limit", type=int)
+    sp.add_argument("--out", help="JSON report (default: WORKDIR/reports/eval_<voice>.json)")
+    sp.add_argument("--audio-out", help="also write the synthesised WAVs here")
+    sp.set_defaults(func=cmd_evaluate)
+
+    sp = sub.add_parser("plot-alignment", help="PNG of mel + unit boundaries + f0 for utterances")
+    common(sp)
+    sp.add_argument("utt", nargs="+", help="utterance ids (features/<utt>.npz)")
+    sp.add_argument("--out", default="recipes/default_voice/alignments")
+    sp.set_defaults(func=cmd_plot_alignment)
 
     sp = sub.add_parser("export", help="student checkpoints -> voice folder (ONNX + voice.json)")
     sp.add_argument("--am", default=f"{DEFAULT_WORKDIR}/am", help="train-am folder (weights.pt, config.json)")
