@@ -52,7 +52,6 @@ def test_say_reads_stdin_and_writes_stdout():
 @pytest.mark.parametrize(
     ("args", "message", "status"),
     [
-        (["say", "你好", "-o", "x.wav"], "pass --voice DIR", 2),
         (["say", "-o", "x.wav", "--voice", TINY_VOICE], "give either TEXT", 2),
         (["say", "你好", "--voice", "/nonexistent/voice", "-o", "x.wav"], "no voice.json", 1),
         (["say", "你好", "--voice", TINY_VOICE, "-o", "x.wav", "--emotion", "fear"], "neutral, happy", 1),
@@ -66,3 +65,25 @@ def test_say_errors_go_to_stderr_with_nonzero_status(args, message, status, caps
     err = capsys.readouterr().err
     assert err.startswith("sambert-edge say: ") and message in err
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_say_without_voice_and_without_a_bundled_voice_names_the_option(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("sambert_edge.voice.BUNDLED_VOICES", tmp_path / "no_voices")
+    monkeypatch.chdir(tmp_path)
+    assert main(["say", "你好", "-o", "x.wav"]) == 2
+    assert "pass --voice DIR" in capsys.readouterr().err
+    assert not (tmp_path / "x.wav").exists()
+
+
+@pytest.mark.parametrize("voice_args", [[], ["--voice", "default"], ["--voice", "tiny"]])
+def test_say_uses_the_bundled_voice_by_default_or_by_name(voice_args, tmp_path, monkeypatch):
+    import shutil
+
+    bundled = tmp_path / "voices"
+    shutil.copytree(TINY_VOICE, bundled / "default")
+    shutil.copytree(TINY_VOICE, bundled / "tiny")
+    monkeypatch.setattr("sambert_edge.voice.BUNDLED_VOICES", bundled)
+    monkeypatch.chdir(tmp_path)
+    assert main(["say", "你好。", "-o", "x.wav", *voice_args]) == 0
+    rate, width, frames = _wav((tmp_path / "x.wav").read_bytes())
+    assert (rate, width) == (16000, 2) and frames > 0

@@ -51,7 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     say.add_argument("text", nargs="?", help="text to speak, or - to read it from standard input")
     say.add_argument("-o", "--output", metavar="FILE",
                      help="WAV file to write, or - for standard output (the default when it is not a terminal)")
-    say.add_argument("--voice", metavar="DIR", help="voice folder (voice.json + ONNX graphs); required for now")
+    say.add_argument("--voice", metavar="DIR|NAME",
+                     help="voice folder (voice.json + ONNX graphs) or bundled voice name (default: the bundled voice)")
     say.add_argument("--symbols", metavar="STRING",
                      help="speak one sentence given as KAN-TTS symbols ({phone$tone$...} units) instead of TEXT")
     say.add_argument("--emotion", help="emotion name (default: the voice's; with --symbols: as written)")
@@ -152,8 +153,12 @@ def _say_error(message: str, status: int = 1) -> int:
 def _run_say(args: argparse.Namespace) -> int:
     if (args.text is None) == (args.symbols is None):
         return _say_error("give either TEXT (or - for standard input) or --symbols", 2)
-    if args.voice is None:
-        return _say_error("no voice given: pass --voice DIR (no bundled voice is installed yet)", 2)
+    from .voice import VoiceError, resolve_voice
+
+    try:
+        voice_dir = resolve_voice(args.voice)
+    except VoiceError as e:
+        return _say_error(str(e), 2)
     output = args.output
     if output is None:
         if sys.stdout.isatty():
@@ -168,7 +173,7 @@ def _run_say(args: argparse.Namespace) -> int:
     try:
         # Without lexicons the engine makes its Frontend lazily, after the options are checked.
         frontend = _frontend(args.lexicon) if args.text is not None and args.lexicon else None
-        synth = Synthesizer.load(args.voice, threads=args.threads, frontend=frontend)
+        synth = Synthesizer.load(voice_dir, threads=args.threads, frontend=frontend)
         if args.symbols is not None:
             audio = synth.synthesize_symbols(args.symbols, **knobs)
         else:

@@ -126,3 +126,22 @@ def bundled_voice(name: str = DEFAULT_VOICE) -> Path | None:
     """The folder of a voice shipped in the package, or None when this install has none by that name."""
     path = BUNDLED_VOICES / name
     return path if (path / "voice.json").is_file() else None
+
+
+def resolve_voice(voice: str | Path | None) -> Path:
+    """A ``--voice`` argument -> voice folder: None is the bundled default voice, a bare name is a
+    bundled voice when one has that name, anything else is a folder path.
+
+    Raises VoiceError when None is given and this install has no bundled voice.
+    """
+    if voice is None:
+        path = bundled_voice()
+        if path is None:
+            raise VoiceError("no bundled voice is installed; pass --voice DIR (a voice folder)")
+        return path
+    text = str(voice)
+    if "/" not in text and "\\" not in text and not Path(text).exists():
+        path = bundled_voice(text)
+        if path is not None:
+            return path
+    return Path(text)

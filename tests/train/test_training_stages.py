@@ -72,8 +72,28 @@ def test_recipe_stages_make_a_voice_the_engine_can_load(workdir, frontend, tmp_p
     train_vocoder(workdir, voc, VocoderTrainSettings(steps=2, batch=2, save_every=1))
     assert (voc / "weights.pt").exists()
 
+    from sambert_edge.train.am_data import Normaliser
+    from sambert_edge.train.gta import write_gta_mels
+
+    counts = write_gta_mels(workdir, am, workdir / "gta", ("neutral", "sad"), progress=False)
+    assert counts == {"made": len(SENTENCES) + 3, "present": 0, "skipped": 0}
+    norm = Normaliser.load(workdir / "features" / "stats.json")
+    with np.load(workdir / "features" / "utt01.npz") as z:
+        analysis = (z["mel"].astype(np.float32) - norm.mel_mean) / norm.mel_std
+        start, covered = int(z["start"]), int(z["durations"].sum())
+    gta = np.load(workdir / "gta" / "utt01.npy").astype(np.float32)
+    assert gta.shape == analysis.shape  # same frames as the audio, so clips line up sample for sample
+    outside = np.r_[0:start, start + covered:len(analysis)]
+    np.testing.assert_allclose(gta[outside], analysis[outside], atol=1e-2)  # float16 storage
+    assert not np.allclose(gta[start:start + covered], analysis[start:start + covered], atol=1e-2)
+    assert write_gta_mels(workdir, am, workdir / "gta", ("neutral", "sad"), progress=False)["present"] == 15
+    voc_gta = workdir / "vocoder_gta"
+    train_vocoder(workdir, voc_gta, VocoderTrainSettings(steps=1, batch=2, save_every=1), mel_folder="gta",
+                  init=voc / "last.pt", emotions=("neutral", "sad"))
+    assert json.loads((voc_gta / "config.json").read_text())["emotions"] == ["neutral", "sad"]
+
     out = tmp_path / "voice"
-    voice = export_student(am, voc, out, name="toy", speakers=("F7",), emotions=("neutral", "sad"))
+    voice = export_student(am, voc_gta, out, name="toy", speakers=("F7",), emotions=("neutral", "sad"))
     assert voice.emotions == ("neutral", "sad")
     synth = Synthesizer.load(out, threads=1, frontend=frontend)
     audio = synth.synthesize("你好。", emotion="sad")

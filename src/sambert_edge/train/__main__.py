@@ -164,7 +164,19 @@ def cmd_train_vocoder(args: argparse.Namespace) -> int:
     settings = VocoderTrainSettings(steps=args.steps, batch=args.batch, lr=args.lr, threads=args.threads,
                                     save_every=args.save_every)
     train_vocoder(Path(args.workdir), Path(args.out), settings, mel_folder=args.mels,
-                  init=Path(args.init) if args.init else None)
+                  init=Path(args.init) if args.init else None, emotions=tuple(args.emotions.split(",")))
+    return 0
+
+
+def cmd_gta(args: argparse.Namespace) -> int:
+    import torch
+
+    from .gta import write_gta_mels
+
+    torch.set_num_threads(args.threads)
+    counts = write_gta_mels(Path(args.workdir), Path(args.am), Path(args.workdir) / args.out,
+                            tuple(args.emotions.split(",")), force=args.force)
+    print(json.dumps(counts))
     return 0
 
 
@@ -290,7 +302,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--save-every", type=int, default=200)
     sp.add_argument("--mels", help="folder of GTA mels (<utt>.npy) under WORKDIR to fine-tune on")
     sp.add_argument("--init", help="start from this last.pt (e.g. the analysis-mel vocoder) when OUT is new")
+    sp.add_argument("--emotions", default="neutral,happy,angry,sad",
+                    help="comma-separated emotions whose audio to train on (default: %(default)s)")
     sp.set_defaults(func=cmd_train_vocoder)
+
+    sp = sub.add_parser("gta", help="teacher-forced mels of the trained acoustic model, to fine-tune the vocoder on")
+    common(sp)
+    sp.add_argument("--am", default=f"{DEFAULT_WORKDIR}/am", help="train-am folder (weights.pt, config.json)")
+    sp.add_argument("--out", default="gta", help="folder under WORKDIR for <utt>.npy (default: %(default)s)")
+    sp.add_argument("--emotions", default="neutral,happy,angry,sad")
+    sp.add_argument("--force", action="store_true", help="rewrite existing mels (after more acoustic training)")
+    sp.set_defaults(func=cmd_gta)
 
     sp = sub.add_parser("evaluate", help="a voice folder on the dev sentences: judge CER + prosody per emotion")
     common(sp)

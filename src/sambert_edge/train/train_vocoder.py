@@ -153,7 +153,8 @@ def _save_atomic(obj: object, path: Path) -> None:
 
 
 def train_vocoder(workdir: Path, out: Path, s: VocoderTrainSettings, config: VocosConfig = VocosConfig(),
-                  mel_folder: str | None = None, init: Path | None = None) -> None:
+                  mel_folder: str | None = None, init: Path | None = None,
+                  emotions: tuple[str, ...] = ("neutral",)) -> None:
     torch.set_num_threads(s.threads)
     torch.manual_seed(s.seed)
     rng = random.Random(s.seed)
@@ -173,11 +174,12 @@ def train_vocoder(workdir: Path, out: Path, s: VocoderTrainSettings, config: Voc
     elif init is not None:
         model.load_state_dict(torch.load(init, map_location="cpu")["model"])
         log.info("initialised from %s", init)
-    clips = load_clips(workdir, norm, settings, mel_folder=mel_folder)
+    clips = load_clips(workdir, norm, settings, emotions=emotions, mel_folder=mel_folder)
     log.info("train-vocoder: %d clips, %.2f h, %d parameters", len(clips),
              sum(len(c.audio) for c in clips) / settings.sample_rate / 3600, sum(p.numel() for p in model.parameters()))
     (out / "config.json").write_text(json.dumps({"vocoder": config.to_json(), "settings": dataclasses.asdict(s),
-                                                 "mels": mel_folder or "analysis"}, indent=1))
+                                                 "mels": mel_folder or "analysis",
+                                                 "emotions": list(emotions)}, indent=1))
     loss_fn = VocoderLoss(settings, s, config)
     model.train()
     t0, seen, running = time.perf_counter(), 0, {}
