@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -67,11 +68,29 @@ def _parser() -> argparse.ArgumentParser:
                      help="user lexicon file ('word pinyin...' per line); may be repeated")
     say.set_defaults(run=_run_say)
 
-    serve = sub.add_parser("serve", help="start the HTTP service (Gunicorn)")
+    serve = sub.add_parser("serve", help="start the HTTP service (Gunicorn, app preloaded)")
+    serve.add_argument("--voice", action="append", default=[], metavar="DIR|NAME",
+                       help="voice folder or bundled voice name; repeat for several, the first is the default "
+                            "(default: the bundled voice; without one only the text frontend is served)")
     serve.add_argument("--bind", default="127.0.0.1:7000", help="host:port (default %(default)s)")
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    serve.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
-    serve.add_argument("--timeout", type=int, default=60, help="worker timeout, seconds")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default %(default)s)")
+    serve.add_argument("--threads", type=int, default=4, help="threads per worker (default %(default)s)")
+    serve.add_argument("--timeout", type=int, default=60,
+                       help="seconds a request may take; also Gunicorn's worker and graceful timeouts "
+                            "(default %(default)s)")
+    serve.add_argument("--inference-threads", type=int, default=1,
+                       help="onnxruntime intra-op threads per session (default %(default)s)")
+    serve.add_argument("--max-queue", type=int, default=None,
+                       help="syntheses admitted at once per worker; more get 503 (default: 2 x threads)")
+    serve.add_argument("--cache-dir", default=None,
+                       help="audio cache folder (default $XDG_CACHE_HOME/sambert-edge or ~/.cache/sambert-edge)")
+    serve.add_argument("--cache-max-mb", type=float, default=256,
+                       help="cache size cap in MB; 0 turns the cache off (default %(default)s)")
+    serve.add_argument("--api-key", default=os.environ.get("SAMBERT_API_KEY"),
+                       help="require this key (Authorization: Bearer KEY or X-API-Key) on all but /healthz "
+                            "(default: $SAMBERT_API_KEY; none: open)")
+    serve.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                       help="allow browsers on this origin (or *) to call the API; repeatable (default: none)")
     serve.add_argument("--lexicon", action="append", default=[], metavar="FILE")
     serve.set_defaults(run=_run_serve)
     conv = sub.add_parser("convert", help="convert a ModelScope Sambert-HifiGan model directory to a voice folder "
@@ -85,6 +104,47 @@ def _parser() -> argparse.ArgumentParser:
     conv.add_argument("--name", help="voice name written to voice.json (default: the ModelScope voice name)")
     conv.add_argument("--force", action="store_true", help="write into OUT_VOICE_DIR even if it is not empty")
     conv.set_defaults(run=_run_convert)
+
+    bench = sub.add_parser("bench", help="measure a voice: RTF, first audio, peak RSS, HTTP service, peers")
+    bench.add_argument("--voice", metavar="DIR|NAME", help="voice folder or bundled voice name (default: the bundled voice)")
+    bench.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    bench.add_argument("--plot", metavar="FILE.png", help="also draw RTF by threads and HTTP latency percentiles")
+    bench.add_argument("--threads", default="1,2", help="intra-op thread counts for RTF (default %(default)s)")
+    bench.add_argument("--runs", type=int, default=3, help="timed passes per measurement, median kept (default 3)")
+    bench.add_argument("--no-http", action="store_true", help="skip the HTTP service measurements")
+    bench.add_argument("--http-workers", type=int, default=1)
+    bench.add_argument("--http-threads", type=int, default=4)
+    bench.add_argument("--concurrency", default="1,4,16", help="client counts for the load test (default %(default)s)")
+    bench.add_argument("--requests", type=int, default=32, help="requests per concurrency level (default 32)")
+    bench.add_argument("--peers", default="torch,kokoro,piper",
+                       help="peer engines to time, comma-separated, or none (default %(default)s)")
+    bench.add_argument("--compare", action="append", default=[], metavar="DIR",
+                       help="another voice folder of ours to time (e.g. its fp32 export); may be repeated")
+    bench.add_argument("--torch-am", metavar="DIR", help="train-am folder, for the eager PyTorch peer")
+    bench.add_argument("--torch-vocoder", metavar="DIR", help="train-vocoder folder, for the eager PyTorch peer")
+    bench.set_defaults(run=_run_bench)
+
+    wy = sub.add_parser("wyoming", help="serve the Wyoming protocol (Home Assistant's voice services; "
+                                        "needs the wyoming extra)")
+    wy.add_argument("--uri", default="tcp://127.0.0.1:10200",
+                    help="where to listen: tcp://HOST:PORT, unix://PATH or stdio:// (default %(default)s; "
+                         "tcp://0.0.0.0:10200 to let another machine's Home Assistant in)")
+    wy.add_argument("--voice", action="append", default=[], metavar="DIR|NAME",
+                    help="voice folder or bundled voice name; repeat for several, the first is the default "
+                         "(default: the bundled voice)")
+    wy.add_argument("--threads", type=int, default=1,
+                    help="onnxruntime intra-op threads per synthesis (default %(default)s)")
+    wy.add_argument("--workers", type=int, default=2,
+                    help="syntheses run at once, for several clients (default %(default)s)")
+    wy.add_argument("--samples-per-chunk", type=int, default=1024,
+                    help="samples per audio-chunk event (default %(default)s)")
+    wy.add_argument("--cache-dir", default=None,
+                    help="keep synthesized audio in this folder and reuse it for repeated texts (default: no cache)")
+    wy.add_argument("--cache-max-mb", type=float, default=256,
+                    help="cache size cap in MB (default %(default)s)")
+    wy.add_argument("--lexicon", action="append", default=[], metavar="FILE",
+                    help="user lexicon file ('word pinyin...' per line); may be repeated")
+    wy.set_defaults(run=_run_wyoming)
     return parser
 
 
@@ -202,11 +262,28 @@ def _run_say(args: argparse.Namespace) -> int:
 
 def _run_serve(args: argparse.Namespace) -> int:
     from .service.server import run_server
+    from .voice import VoiceError, bundled_voice
 
-    return run_server(
-        bind=args.bind, workers=args.workers, threads=args.threads, timeout=args.timeout,
-        lexicons=tuple(args.lexicon),
-    )
+    voices = list(args.voice)
+    if not voices:
+        bundled = bundled_voice()
+        if bundled is None:
+            log.warning("no bundled voice is installed and no --voice given: serving the text frontend only")
+        else:
+            voices = [str(bundled)]
+    if args.verbose is False:
+        # Gunicorn's own logger prints its lines; ours should say which voices were loaded.
+        logging.getLogger("sambert_edge").setLevel(logging.INFO)
+    try:
+        return run_server(
+            bind=args.bind, workers=args.workers, threads=args.threads, timeout=args.timeout,
+            lexicons=tuple(args.lexicon), voices=voices, inference_threads=args.inference_threads,
+            cache_dir=args.cache_dir, cache_max_mb=args.cache_max_mb, api_key=args.api_key,
+            max_queue=args.max_queue, cors_origins=tuple(args.cors_origin),
+        )
+    except (VoiceError, OSError) as e:
+        print(f"sambert-edge serve: {e}", file=sys.stderr)
+        return 2
 
 
 def _run_convert(args: argparse.Namespace) -> int:
@@ -222,4 +299,77 @@ def _run_convert(args: argparse.Namespace) -> int:
     print(f"{result.out_dir}: voice {config.name} ({result.precision}, {config.sample_rate} Hz), "
           f"speakers {','.join(config.speakers)}, {len(config.emotions)} emotions, "
           f"from {voice.am_checkpoint.name} + {voice.voc_checkpoint.name}")
+    return 0
+
+
+def _int_list(text: str, option: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        values = ()
+    if not values or min(values) < 1:
+        raise ValueError(f"{option} takes positive integers separated by commas, got {text!r}")
+    return values
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    from .voice import VoiceError, resolve_voice
+
+    def fail(message: str) -> int:
+        print(f"sambert-edge bench: {message}", file=sys.stderr)
+        return 2
+
+    try:
+        voice_dir = resolve_voice(args.voice)
+        threads = _int_list(args.threads, "--threads")
+        concurrency = _int_list(args.concurrency, "--concurrency")
+    except (VoiceError, ValueError) as e:
+        return fail(str(e))
+    if not (voice_dir / "voice.json").is_file():
+        return fail(f"no voice.json in {str(voice_dir)!r}")
+    peers = tuple(p for p in args.peers.split(",") if p and p != "none")
+    unknown = sorted(set(peers) - {"torch", "kokoro", "piper"})
+    if unknown:
+        return fail(f"unknown peer(s) {', '.join(unknown)}; choose from torch, kokoro, piper, none")
+    from .bench import BenchOptions, run_bench
+    from .bench.report import plot, table
+
+    options = BenchOptions(voice=str(voice_dir), threads=threads, runs=args.runs, http=not args.no_http,
+                           http_workers=args.http_workers, http_threads=args.http_threads,
+                           concurrency=concurrency, requests_per_level=args.requests, peers=peers,
+                           compare=tuple(args.compare), torch_am=args.torch_am, torch_vocoder=args.torch_vocoder)
+    result = run_bench(options)
+    if args.plot:
+        plot(result, args.plot)
+    print(json.dumps(result, ensure_ascii=False) if args.json else table(result))
+    return 0
+
+
+def _run_wyoming(args: argparse.Namespace) -> int:
+    def fail(message: str) -> int:
+        print(f"sambert-edge wyoming: {message}", file=sys.stderr)
+        return 2
+
+    try:
+        from .wyoming.server import run_server
+    except ImportError as e:
+        return fail(f"the wyoming package is missing (pip install 'sambert-edge[wyoming]'): {e}")
+    from .frontend import FrontendError
+    from .voice import VoiceError, bundled_voice
+
+    voices = list(args.voice)
+    if not voices:
+        bundled = bundled_voice()
+        if bundled is None:
+            return fail("no bundled voice is installed; pass --voice DIR (a voice folder)")
+        voices = [str(bundled)]
+    if args.verbose is False:
+        # Say which voices were loaded and where it listens (journald keeps it under systemd).
+        logging.getLogger("sambert_edge").setLevel(logging.INFO)
+    try:
+        run_server(uri=args.uri, voices=voices, threads=args.threads, workers=args.workers,
+                   samples_per_chunk=args.samples_per_chunk, cache_dir=args.cache_dir,
+                   cache_max_mb=args.cache_max_mb, lexicons=tuple(args.lexicon))
+    except (VoiceError, FrontendError, ValueError, RuntimeError, OSError) as e:
+        return fail(str(e))
     return 0

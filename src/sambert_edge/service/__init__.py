@@ -1,49 +1,70 @@
-"""HTTP service: Flask app factory. Needs the ``serve`` extra (flask, gunicorn)."""
+"""HTTP service: Flask app factory. Needs the ``serve`` extra (flask, gunicorn); ``cache`` does not.
+
+Modules by idea: ``routes`` (the native API: health, voices, tts, audio, g2p, page), ``openai_routes``
+(``/v1/audio/speech``), ``openapi`` (the spec), ``options`` (request checking), ``synthesis``
+(cache + queue + encoding), ``cache``, ``admission``, ``encoding``, ``access`` (API key, CORS),
+``metrics``, ``errors``, ``state`` (the voices and other objects kept in ``app.extensions``),
+``server`` (Gunicorn).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from werkzeug.exceptions import HTTPException
-
-from .routes import bp
+if TYPE_CHECKING:
+    from flask import Flask
 
 DEFAULT_CONFIG: Mapping[str, Any] = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_TEXT_CHARS": 2000,
     "LEXICONS": (),
+    "VOICES": (),  # voice folders or bundled voice names to load; the first is the default
+    "INFERENCE_THREADS": 1,
+    "LOAD_VOICES": True,  # False: read voice.json only; each worker opens sessions after fork
+    "CACHE_DIR": None,  # None: $XDG_CACHE_HOME/sambert-edge or ~/.cache/sambert-edge
+    "CACHE_MAX_MB": 256,  # size cap of the audio cache; 0 turns caching off
+    "CACHE_TTL_S": 7 * 24 * 3600,
+    "MAX_QUEUE": 8,  # syntheses admitted at once per worker (running + waiting); more get 503
+    "SYNTH_WORKERS": 1,  # synthesis threads per worker: about the cores one worker may use
+    "SYNTH_TIMEOUT_S": 60.0,
+    "RETRY_AFTER_S": 1,
+    "API_KEY": None,
+    "CORS_ORIGINS": (),
 }
+"""Settings and their defaults; ``create_app(config)`` overrides any of them."""
 
 
 def create_app(config: Mapping[str, Any] | None = None, synthesizer: Any = None,
                frontend: Any = None) -> Flask:
-    """Build the app; models load here, once, before Gunicorn forks workers.
+    """Build the app; voices load here, once, before Gunicorn forks workers.
 
     Args:
-        config: overrides of ``DEFAULT_CONFIG`` (Flask settings and ``MAX_TEXT_CHARS``,
-            ``LEXICONS``).
-        synthesizer: a loaded ``Synthesizer`` (the engine); when given, its frontend is used.
-        frontend: a ``Frontend`` to use instead of building one (tests inject a shared one).
+        config: overrides of ``DEFAULT_CONFIG`` (and any Flask setting).
+        synthesizer: a loaded ``Synthesizer``, or a mapping name -> ``Synthesizer``, used instead
+            of loading ``VOICES``; the first is the default voice.
+        frontend: a ``Frontend`` to use instead of building one (tests inject a shared one);
+            default: the synthesizer's, else a new one.
     """
-    from ..frontend import Frontend, FrontendConfig
+    # Imported here, not at the top: ``sambert_edge.service.cache`` is used without Flask
+    # (the Wyoming server), and importing it runs this file.
+    from flask import Flask
+
+    from . import access, errors, metrics
+    from .openai_routes import bp as openai_bp
+    from .openapi import bp as openapi_bp
+    from .routes import bp as routes_bp
+    from .state import EXTENSION, ServiceState
 
     app = Flask(__name__)
     app.config.update(DEFAULT_CONFIG)
     app.config.update(config or {})
     app.json.ensure_ascii = False  # Chinese stays readable in responses
-    if frontend is None:
-        frontend = getattr(synthesizer, "frontend", None) or Frontend(FrontendConfig(
-            max_chars=app.config["MAX_TEXT_CHARS"],
-            lexicon_paths=tuple(app.config["LEXICONS"]),
-        ))
-    app.extensions["sambert_edge"] = {"frontend": frontend, "synthesizer": synthesizer}
-    app.register_blueprint(bp)
-    app.register_error_handler(HTTPException, _json_error)
+    app.json.sort_keys = False
+    app.extensions[EXTENSION] = ServiceState.build(app.config, synthesizer, frontend)
+    errors.register(app)
+    metrics.register(app)  # before access: refused requests are timed and counted too
+    access.register(app)
+    for bp in (routes_bp, openai_bp, openapi_bp):
+        app.register_blueprint(bp)
     return app
-
-
-def _json_error(error: HTTPException):
-    response = {"error": error.name, "message": error.description}
-    return response, error.code or 500
