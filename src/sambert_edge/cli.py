@@ -105,6 +105,17 @@ def _parser() -> argparse.ArgumentParser:
     conv.add_argument("--force", action="store_true", help="write into OUT_VOICE_DIR even if it is not empty")
     conv.set_defaults(run=_run_convert)
 
+    quant = sub.add_parser("quantize", help="INT8 graphs for a voice folder, each kept only where measured "
+                                            "smaller, as fast and as accurate (needs the export extra)")
+    quant.add_argument("voice_dir", metavar="VOICE_DIR", help="fp32 voice folder (voice.json + ONNX graphs)")
+    quant.add_argument("out_dir", metavar="OUT_DIR", help="voice folder to write")
+    quant.add_argument("--graphs", help="comma-separated graph roles to try (default: all)")
+    quant.add_argument("--sentences", metavar="FILE", help="calibration sentences, one per line (default: built in)")
+    quant.add_argument("--threads", type=int, default=1, help="intra-op threads while timing (default 1)")
+    quant.add_argument("--runs", type=int, default=3, help="timed passes, median kept (default 3)")
+    quant.add_argument("--force", action="store_true", help="write into OUT_DIR even if it is not empty")
+    quant.set_defaults(run=_run_quantize)
+
     bench = sub.add_parser("bench", help="measure a voice: RTF, first audio, peak RSS, HTTP service, peers")
     bench.add_argument("--voice", metavar="DIR|NAME", help="voice folder or bundled voice name (default: the bundled voice)")
     bench.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
@@ -284,6 +295,48 @@ def _run_serve(args: argparse.Namespace) -> int:
     except (VoiceError, OSError) as e:
         print(f"sambert-edge serve: {e}", file=sys.stderr)
         return 2
+
+
+def _run_quantize(args: argparse.Namespace) -> int:
+    def fail(message: str) -> int:
+        print(f"sambert-edge quantize: {message}", file=sys.stderr)
+        return 1
+
+    try:
+        from .train.quantize import QuantizeError, quantize_voice
+    except ImportError as e:
+        return fail(f"quantize needs the export extra: pip install 'sambert-edge[export]' ({e.name} missing)")
+    sentences = None
+    if args.sentences:
+        try:
+            with open(args.sentences, encoding="utf-8") as f:
+                sentences = tuple(line.strip() for line in f if line.strip())
+        except (OSError, UnicodeDecodeError) as e:
+            return fail(f"cannot read --sentences: {e}")
+        if not sentences:
+            return fail(f"{args.sentences} has no sentences")
+    graphs = tuple(g for g in args.graphs.split(",") if g) if args.graphs else None
+    try:
+        report = quantize_voice(args.voice_dir, args.out_dir, graphs=graphs, sentences=sentences,
+                                threads=args.threads, runs=args.runs, force=args.force)
+    except QuantizeError as e:
+        return fail(str(e))
+    print(f"{'graph':<15} {'variant':<13} {'MB':>6} {'ms':>8} {'mel err':>8} {'LSD dB':>7}  verdict")
+    for role, graph in report["graphs"].items():
+        print(f"{role:<15} {'fp32':<13} {graph['fp32_mb']:>6.2f} {graph['fp32_seconds'] * 1000:>8.1f}")
+        for v in graph["variants"]:
+            if "error" in v:
+                print(f"{'':<15} {v['variant']:<13} failed: {v['error'][:80]}")
+                continue
+            mel = "-" if v["rel_mel_error"] is None else f"{v['rel_mel_error']:.3f}"
+            verdict = "chosen" if graph["chosen"] == v["variant"] else "; ".join(v["reasons"]) or "not best"
+            print(f"{'':<15} {v['variant']:<13} {v['mb']:>6.2f} {v['seconds'] * 1000:>8.1f} {mel:>8} "
+                  f"{v['lsd_db']:>7.2f}  {verdict}")
+    final = report["final"]
+    print(f"{args.out_dir}: {final['precision']}, {final['fp32_mb']:.1f} -> {final['mb']:.1f} MB, "
+          f"graph time {final['fp32_seconds'] * 1000:.0f} -> {final['seconds'] * 1000:.0f} ms, "
+          f"mel error {final['rel_mel_error']:.3f}, audio LSD {final['lsd_db']:.2f} dB")
+    return 0
 
 
 def _run_convert(args: argparse.Namespace) -> int:

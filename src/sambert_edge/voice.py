@@ -17,6 +17,10 @@ from . import contract
 from .frontend.symbols import EMOTION_NAMES
 
 
+PRECISIONS = ("fp32", "int8", "mixed")
+"""``voice.json`` precision: every graph fp32, every graph int8, or some of each (``quantization.json`` says which)."""
+
+
 class VoiceError(ValueError):
     """A voice folder or its ``voice.json`` is missing, broken or of another contract version."""
 
@@ -64,6 +68,8 @@ class VoiceConfig:
             raise VoiceError(f"voice {self.name!r}: default speaker {self.default_speaker!r} not offered")
         if self.nsf:
             raise VoiceError(f"voice {self.name!r}: NSF voices are not supported yet")
+        if self.precision not in PRECISIONS:
+            raise VoiceError(f"voice {self.name!r}: precision {self.precision!r} is not one of {', '.join(PRECISIONS)}")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> VoiceConfig:

@@ -2,10 +2,7 @@
 checkpoints) -> voice folder the onnxruntime engine opens and speaks."""
 
 import json
-import math
 import sys
-import types
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +22,7 @@ from sambert_edge.train.convert import (  # noqa: E402
 )
 from sambert_edge.train.export import check_parity  # noqa: E402
 from sambert_edge.train.models import Generator, HifiGanConfig, KanTtsSAMBERT, SambertConfig  # noqa: E402
+from sambert_edge.train.random_modelscope import random_sambert, write_voice  # noqa: E402
 from sambert_edge.voice import VoiceConfig  # noqa: E402
 
 SYMBOLS = (
@@ -32,7 +30,6 @@ SYMBOLS = (
     "{#1$tone_none$s_none$word_none$emotion_none$F7} {h_c$tone3$s_begin$word_begin$emotion_happy$F7} "
     "{ao_c$tone3$s_end$word_end$emotion_happy$F7} {#4$tone_none$s_none$word_none$emotion_none$F7}"
 )
-VOCAB_KEYS = ("sy", "tone", "syllable_flag", "word_segment", "emotion", "speaker")
 EMO = "zhitian_emo"
 SECOND = "xiaoming"
 EMO_SPEAKERS = "F7,F74,FBYN,FRXL,M7,xiaoyu"
@@ -47,50 +44,12 @@ def _single_thread():
     torch.set_num_threads(threads)
 
 
-def _sambert(speakers: str, seed: int) -> KanTtsSAMBERT:
-    """Random weights, durations biased to a few frames per phone (as tests/fixtures/make_tiny_voice.py)."""
-    torch.manual_seed(seed)
-    model = KanTtsSAMBERT(replace(SambertConfig.reduced(), speaker=len(speakers.split(",")) + 3)).eval()
-    with torch.no_grad():
-        fc = model.variance_adaptor.duration_predictor.fc
-        fc.weight.mul_(0.5)
-        fc.bias.fill_(math.log(5.0))
-    return model
-
-
-def _am_config(model: KanTtsSAMBERT, ling: dict) -> dict:
-    """KAN-TTS am/config.yaml layout: vocab sizes are not in the yaml (injected at load)."""
-    params = {k: v for k, v in model.config.to_kantts().items() if k not in VOCAB_KEYS}
-    return {"model_type": "sambert", "Model": {"KanTtsSAMBERT": {"params": params}},
-            "linguistic_unit": {"cleaners": "english_cleaners",
-                                "lfeat_type_list": "sy,tone,syllable_flag,word_segment,emo_category,speaker_category",
-                                **ling}}
-
-
 def _write_voice(root: Path, name: str, speakers: str, am_steps: dict[int, int], ling_extra: dict,
                  sample_rate: int | None) -> dict[int, KanTtsSAMBERT]:
-    """voices/<name>/...: one AM checkpoint per (step -> seed); returns the models by step."""
-    vdir = root / "voices" / name
-    for sub in ("am/ckpt", "voc/ckpt", "dict/PinYin"):
-        (vdir / sub).mkdir(parents=True)
-    if sample_rate is not None:
-        (vdir / "audio_config.yaml").write_text(yaml.safe_dump(
-            {"audio_config": {"sampling_rate": sample_rate, "hop_length": 200, "n_mels": 80, "n_fft": 2048}}))
-    models = {}
-    for step, seed in am_steps.items():
-        models[step] = _sambert(speakers, seed)
-        torch.save({"model": models[step].state_dict(), "steps": step, "optimizer": {}, "scheduler": {}},
-                   vdir / "am" / "ckpt" / f"checkpoint_{step}.pth")
-    (vdir / "am" / "config.yaml").write_text(yaml.safe_dump(
-        _am_config(models[max(models)], {"speaker_list": speakers, **ling_extra})))
+    """voices/<name>/...: one reduced AM checkpoint per (step -> seed); returns the models by step."""
+    models = {step: random_sambert(SambertConfig.reduced(), speakers, seed) for step, seed in am_steps.items()}
     torch.manual_seed(7)
-    gen = Generator(HifiGanConfig.reduced())
-    torch.save({"model": {"generator": gen.state_dict(), "discriminator": {}}, "steps": 0},
-               vdir / "voc" / "ckpt" / "checkpoint_0.pth")
-    (vdir / "voc" / "config.yaml").write_text(yaml.safe_dump(
-        {"model_type": "hifigan", "Model": {"Generator": {"params": HifiGanConfig.reduced().to_kantts()}}}))
-    (vdir / "dict" / "PinYin" / "PhoneSet.xml").write_text("<phoneSet/>\n")
-    (vdir / "dict" / "PinYin" / "tonelist.txt").write_text("tone1\ntone_none\ntone4\ntone2\ntone3\ntone5\ntone0\n")
+    write_voice(root, name, speakers, models, Generator(HifiGanConfig.reduced()), ling_extra, sample_rate)
     return models
 
 
@@ -248,28 +207,22 @@ def test_int8_without_the_quantizer_says_so(model_dir, tmp_path, monkeypatch, ca
     assert "int8 is unavailable" in capsys.readouterr().err
 
 
-def test_int8_quantizes_the_fp32_export(model_dir, tmp_path, monkeypatch):
-    """convert exports fp32 to a temporary folder, then hands it to quantize_voice(fp32_dir, out_dir)."""
-    import sambert_edge.train.export as export
+def test_int8_quantizes_the_fp32_export(model_dir, tmp_path, frontend):
+    """convert exports fp32 to a temporary folder, then quantize_voice measures and writes out_dir."""
+    from sambert_edge import Synthesizer
+    from sambert_edge.voice import PRECISIONS, VoiceConfig
 
     root, _ = model_dir
-    calls = []
-
-    def fake_export(*args, **kwargs):
-        out = Path(args[4])
-        (out / "voice.json").write_text("{}")
-        return kwargs["name"]
-
-    def fake_quantize(fp32_dir, out_dir, **kwargs):
-        calls.append(((fp32_dir / "voice.json").is_file(), out_dir))
-        return {"graphs": []}
-
-    monkeypatch.setattr(export, "convert_kantts_voice", fake_export)
-    monkeypatch.setitem(sys.modules, "sambert_edge.train.quantize", types.SimpleNamespace(quantize_voice=fake_quantize))
-    result = convert_modelscope(root, tmp_path / "v8", precision="int8")
-    assert calls == [(True, tmp_path / "v8")]
-    assert result.quantize_report == {"graphs": []} and result.precision == "int8"
-    assert [p.name for p in tmp_path.iterdir()] == []  # the temporary fp32 folder is gone
+    out = tmp_path / "out" / "v8"
+    result = convert_modelscope(root, out, precision="int8")
+    report = json.loads((out / "quantization.json").read_text())
+    assert result.precision == report["precision"] == VoiceConfig.load(out).precision
+    assert result.precision in PRECISIONS
+    assert set(report["graphs"]) == {"encoder", "duration_step", "decoder_memory", "decoder_step", "postnet",
+                                     "vocoder"}
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["v8"]  # the temporary fp32 folder is gone
+    audio = Synthesizer.load(out, frontend=frontend).synthesize("你好。")
+    assert len(audio.samples) > 0
 
 
 def test_missing_export_extra_is_a_clear_cli_error(model_dir, tmp_path, monkeypatch, capsys):
@@ -277,3 +230,15 @@ def test_missing_export_extra_is_a_clear_cli_error(model_dir, tmp_path, monkeypa
     monkeypatch.setitem(sys.modules, "torch", None)  # importlib.util.find_spec -> None
     assert main(["convert", str(root), str(tmp_path / "v")]) == 1
     assert "pip install 'sambert-edge[export]'" in capsys.readouterr().err
+
+
+def test_random_modelscope_stage_writes_a_directory_convert_reads(tmp_path, frontend):
+    from sambert_edge.train.__main__ import main as train_main
+
+    root = tmp_path / "model"
+    assert train_main(["random-modelscope", str(root), "--reduced", "--voice", "zhiyan_emo"]) == 0
+    found = find_voice(root)
+    assert found.name == "zhiyan_emo" and found.am_checkpoint.name == "checkpoint_100000.pth"
+    convert_modelscope(root, tmp_path / "voice")
+    audio = Synthesizer.load(tmp_path / "voice", frontend=frontend).synthesize("你好。")
+    assert len(audio.samples) > 0

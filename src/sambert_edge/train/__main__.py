@@ -196,6 +196,16 @@ def cmd_emotions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_random_modelscope(args: argparse.Namespace) -> int:
+    from .random_modelscope import random_modelscope
+
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()):
+        raise SystemExit(f"random-modelscope: {out} is not empty")
+    print(random_modelscope(out, voice=args.voice, seed=args.seed, reduced=args.reduced))
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluate import evaluate_voice, summary, write_report
     from .judge import Judge
@@ -313,6 +323,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--emotions", default="neutral,happy,angry,sad")
     sp.add_argument("--force", action="store_true", help="rewrite existing mels (after more acoustic training)")
     sp.set_defaults(func=cmd_gta)
+
+    sp = sub.add_parser("random-modelscope",
+                        help="a ModelScope Sambert-HifiGan model dir with random full-size weights (for measuring)")
+    sp.add_argument("out", help="model directory to write")
+    sp.add_argument("--voice", default="zhitian_emo")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--reduced", action="store_true", help="the reduced test-size configs instead")
+    sp.set_defaults(func=cmd_random_modelscope)
 
     sp = sub.add_parser("evaluate", help="a voice folder on the dev sentences: judge CER + prosody per emotion")
     common(sp)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..frontend.symbols import EMOTION_NAMES
+from ..voice import VoiceConfig
 
 log = logging.getLogger(__name__)
 
@@ -324,7 +325,9 @@ def convert_modelscope(
     with tempfile.TemporaryDirectory(prefix=".sambert-fp32-", dir=out.parent) as tmp:
         config = _export_fp32(found, Path(tmp), name)
         try:
-            report = quantize_voice(Path(tmp), out)
+            # out was checked above (absent, empty or --force), so the quantizer may write into it.
+            report = quantize_voice(Path(tmp), out, force=True)
         except (OSError, ValueError) as e:
             raise ConvertError(f"int8 quantization of voice {found.name!r} failed: {e}") from None
-    return ConvertResult(found, out, precision, config, report)
+    # The quantizer keeps fp32 where int8 measured worse, so the result may be int8, mixed or fp32.
+    return ConvertResult(found, out, report["precision"], VoiceConfig.load(out), report)

@@ -1,0 +1,284 @@
+"""``sambert-edge quantize``: INT8 graphs for a voice folder, each kept only where measurement says so.
+
+INT8 is not a free win on CPUs: dynamic quantization speeds up MatMul-heavy graphs, but
+convolutional vocoders often run *slower* with ConvInteger kernels than in fp32 (see
+../shared/ANCHORS.md: Piper and Kokoro int8 slower than fp32 on one thread). So every graph of the
+voice is tried in each variant below, timed inside a full synthesis of calibration sentences with
+only that graph swapped, and compared with fp32 on what the listener gets:
+
+    acoustic graphs  mel error of the final (postnet) mel, relative to the fp32 mel's spread
+    every graph      log-spectral distance (dB) of the audio against the fp32 audio
+
+A variant is chosen when it is smaller, not slower than fp32 by more than ``MAX_SLOWDOWN``, and
+within ``MAX_REL_MEL_ERROR`` / ``MAX_LSD_DB``; else fp32 stays. The output folder gets the chosen
+files, ``voice.json`` with ``precision`` fp32 | int8 | mixed and a new model version, and
+``quantization.json`` with every measurement.
+
+Variants: ``dynamic`` (weights int8 per channel, activations quantized at run time; MatMul, Gemm,
+LSTM, Attention), ``dynamic-conv`` (the same plus Conv, vocoder only) and ``static`` (QDQ, int8
+weights and activations with ranges calibrated on the fp32 voice's own mels; vocoder only).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..voice import VoiceConfig, model_version
+
+MAX_SLOWDOWN = 1.10
+"""int8 must not cost more than 10 % over fp32 in the graph's own time (measurement noise is ~5 %)."""
+MAX_REL_MEL_ERROR = 0.05
+"""Mean |mel int8 - mel fp32| / std(mel fp32): 5 % of the mel's spread is below what a vocoder renders audibly."""
+MAX_LSD_DB = 1.5
+"""Log-spectral distance to the fp32 audio; ~1-2 dB is where codec studies start hearing differences."""
+
+DEFAULT_SENTENCES = (
+    "今天天气很好，我们去公园散步吧。",
+    "请把客厅的空调调到二十六度。",
+    "这本书一共有三百二十页，我已经读完了一半。",
+    "明天早上七点半叫我起床，别忘了。",
+)
+ACOUSTIC_ROLES = ("encoder", "duration_step", "decoder_memory", "decoder_step", "postnet")
+ROLES = ACOUSTIC_ROLES + ("vocoder",)
+_DYNAMIC_OPS = ["MatMul", "Gemm", "LSTM", "Attention"]
+
+
+class QuantizeError(ValueError):
+    """A voice folder that cannot be quantized as asked; the message names the problem."""
+
+
+@dataclass
+class Run:
+    """One synthesis pass over the calibration sentences."""
+
+    mels: list[np.ndarray]
+    audios: list[np.ndarray]
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Graph role -> time spent in its session.run, summed over the sentences."""
+
+
+class _TimedSession:
+    """Proxy of an ``InferenceSession`` that adds up the wall time of ``run``."""
+
+    def __init__(self, session: Any, totals: dict[str, float], role: str):
+        self._session, self._totals, self._role = session, totals, role
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return self._session.run(*args, **kwargs)
+        finally:
+            self._totals[self._role] = self._totals.get(self._role, 0.0) + time.perf_counter() - start
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
+def synthesize_set(voice_dir: Path, sentences: tuple[str, ...], threads: int, runs: int, frontend: Any) -> Run:
+    """Mels [F, num_mels] and audio of each sentence; per-graph seconds = median over ``runs`` passes."""
+    from ..engine import Synthesizer
+
+    synth = Synthesizer.load(voice_dir, threads=threads, frontend=frontend)
+    totals: dict[str, float] = {}
+    for role in ACOUSTIC_ROLES:
+        setattr(synth.acoustic, role, _TimedSession(getattr(synth.acoustic, role), totals, role))
+    synth.vocoder = _TimedSession(synth.vocoder, totals, "vocoder")
+    voice = synth.voice
+    encoded = [synth.encode_units(s.units(voice.default_emotion, voice.default_speaker), None)
+               for text in sentences for s in frontend.analyze(text).sentences]
+    passes: list[dict[str, float]] = []
+    mels: list[np.ndarray] = []
+    audios: list[np.ndarray] = []
+    for i in range(runs + 1):  # the first pass warms the sessions up and is not timed
+        totals.clear()
+        mels = [synth.acoustic.mel(ids, speed=1.0, pitch=0.0, energy=1.0, intensity=1.0) for ids in encoded]
+        audios = [synth.vocode(mel) for mel in mels]
+        if i:
+            passes.append(dict(totals))
+    seconds = {role: statistics.median(p.get(role, 0.0) for p in passes) for role in ROLES}
+    return Run(mels, audios, seconds)
+
+
+def rel_mel_error(reference: list[np.ndarray], other: list[np.ndarray]) -> float:
+    """Mean absolute difference over the frames both have, divided by the reference's std."""
+    diffs, ref_values = [], []
+    for a, b in zip(reference, other):
+        n = min(len(a), len(b))
+        diffs.append(np.abs(a[:n] - b[:n]).ravel())
+        ref_values.append(a.ravel())
+    spread = float(np.concatenate(ref_values).std()) or 1.0
+    return float(np.concatenate(diffs).mean() / spread)
+
+
+def log_spectral_distance(reference: list[np.ndarray], other: list[np.ndarray], n_fft: int = 512) -> float:
+    """Mean over frames of the RMS difference (dB) of the power spectra, on the samples both have."""
+    window = np.hanning(n_fft)
+    hop = n_fft // 4
+    values = []
+    for a, b in zip(reference, other):
+        n = min(len(a), len(b))
+        for start in range(0, n - n_fft + 1, hop):
+            pa = np.abs(np.fft.rfft(a[start:start + n_fft] * window)) ** 2 + 1e-10
+            pb = np.abs(np.fft.rfft(b[start:start + n_fft] * window)) ** 2 + 1e-10
+            values.append(np.sqrt(np.mean((10 * np.log10(pa / pb)) ** 2)))
+    return float(np.mean(values)) if values else 0.0
+
+
+def choose(measurements: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The acceptable variant with the smallest time (then size) among one graph's measurements, or None.
+
+    Each measurement: {"variant", "mb", "fp32_mb", "seconds", "fp32_seconds", "rel_mel_error" (None
+    for the vocoder), "lsd_db"}; its "reasons" list is filled with why it was refused.
+    """
+    accepted = []
+    for m in measurements:
+        reasons = []
+        if m["mb"] >= m["fp32_mb"]:
+            reasons.append("not smaller")
+        if m["seconds"] > m["fp32_seconds"] * MAX_SLOWDOWN:
+            reasons.append(f"slower: {m['seconds'] / max(m['fp32_seconds'], 1e-9):.2f} x fp32")
+        if m.get("rel_mel_error") is not None and m["rel_mel_error"] > MAX_REL_MEL_ERROR:
+            reasons.append(f"mel error {m['rel_mel_error']:.3f} > {MAX_REL_MEL_ERROR}")
+        if m["lsd_db"] > MAX_LSD_DB:
+            reasons.append(f"audio LSD {m['lsd_db']:.2f} dB > {MAX_LSD_DB}")
+        m["reasons"] = reasons
+        if not reasons:
+            accepted.append(m)
+    return min(accepted, key=lambda m: (m["seconds"], m["mb"])) if accepted else None
+
+
+def variants(role: str) -> tuple[str, ...]:
+    return ("dynamic", "dynamic-conv", "static") if role == "vocoder" else ("dynamic",)
+
+
+class _MelReader:
+    """Calibration data for static quantization of the vocoder: the fp32 voice's own mels."""
+
+    def __init__(self, input_name: str, mels: list[np.ndarray]):
+        self._items = iter([{input_name: np.ascontiguousarray(m.T[None], np.float32)} for m in mels if len(m)])
+
+    def get_next(self) -> dict[str, np.ndarray] | None:
+        return next(self._items, None)
+
+
+def quantize_graph(src: Path, dst: Path, variant: str, mels: list[np.ndarray]) -> None:
+    """Write the ``variant`` INT8 version of the graph ``src`` to ``dst``."""
+    import onnxruntime as ort
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_dynamic, quantize_static
+
+    if variant in ("dynamic", "dynamic-conv"):
+        ops = _DYNAMIC_OPS + (["Conv"] if variant == "dynamic-conv" else [])
+        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, op_types_to_quantize=ops)
+    elif variant == "static":
+        name = ort.InferenceSession(str(src), providers=["CPUExecutionProvider"]).get_inputs()[0].name
+        quantize_static(str(src), str(dst), _MelReader(name, mels), quant_format=QuantFormat.QDQ,
+                        per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+    else:
+        raise QuantizeError(f"unknown variant {variant!r}")
+
+
+def _check_dirs(voice_dir: Path, out_dir: Path, force: bool) -> VoiceConfig:
+    from ..voice import VoiceError
+
+    try:
+        voice = VoiceConfig.load(voice_dir)
+    except VoiceError as e:
+        raise QuantizeError(str(e)) from None
+    if out_dir.resolve() == voice_dir.resolve():
+        raise QuantizeError("the output folder must differ from the voice folder (the fp32 graphs are the reference)")
+    if out_dir.exists() and any(out_dir.iterdir()) and not force:
+        raise QuantizeError(f"{str(out_dir)!r} is not empty; pass --force to write into it")
+    return voice
+
+
+def quantize_voice(voice_dir: str | Path, out_dir: str | Path, *, graphs: tuple[str, ...] | None = None,
+                   sentences: tuple[str, ...] | None = None, threads: int = 1, runs: int = 3,
+                   force: bool = False, frontend: Any = None) -> dict[str, Any]:
+    """Measure INT8 variants of ``graphs`` (default: all) of ``voice_dir``; write the chosen voice to ``out_dir``.
+
+    Returns the report also written to ``out_dir/quantization.json``. Raises QuantizeError.
+    """
+    voice_dir, out_dir = Path(voice_dir), Path(out_dir)
+    voice = _check_dirs(voice_dir, out_dir, force)
+    graphs = tuple(graphs or ROLES)
+    unknown = [g for g in graphs if g not in ROLES]
+    if unknown:
+        raise QuantizeError(f"unknown graph(s) {', '.join(unknown)}; choose from {', '.join(ROLES)}")
+    sentences = tuple(sentences or DEFAULT_SENTENCES)
+    if frontend is None:
+        from ..frontend import Frontend
+
+        frontend = Frontend()
+    fp32 = synthesize_set(voice_dir, sentences, threads, runs, frontend)
+    report: dict[str, Any] = {"voice": voice.name, "sentences": list(sentences), "threads": threads,
+                              "thresholds": {"max_slowdown": MAX_SLOWDOWN, "max_rel_mel_error": MAX_REL_MEL_ERROR,
+                                             "max_lsd_db": MAX_LSD_DB}, "graphs": {}}
+    files = dict(voice.files)
+    with tempfile.TemporaryDirectory(prefix="sambert-quantize-") as tmp:
+        trial = Path(tmp) / "trial"
+        shutil.copytree(voice_dir, trial)
+        chosen_files: dict[str, Path] = {}
+        for role in graphs:
+            src = voice_dir / voice.files[role]
+            base = {"fp32_mb": src.stat().st_size / 1e6, "fp32_seconds": fp32.seconds[role]}
+            measured = []
+            for variant in variants(role):
+                candidate = Path(tmp) / f"{role}.{variant}.onnx"
+                entry: dict[str, Any] = {"variant": variant, **base}
+                try:
+                    quantize_graph(src, candidate, variant, fp32.mels)
+                    shutil.copyfile(candidate, trial / voice.files[role])
+                    run = synthesize_set(trial, sentences, threads, runs, frontend)
+                except Exception as e:  # noqa: BLE001 - a variant onnxruntime cannot build or run is reported, not fatal
+                    entry["error"] = f"{type(e).__name__}: {e}"
+                    measured.append(entry)
+                    continue
+                finally:
+                    shutil.copyfile(src, trial / voice.files[role])
+                entry.update(mb=candidate.stat().st_size / 1e6, seconds=run.seconds[role],
+                             rel_mel_error=rel_mel_error(fp32.mels, run.mels) if role in ACOUSTIC_ROLES else None,
+                             lsd_db=log_spectral_distance(fp32.audios, run.audios))
+                measured.append(entry)
+            best = choose([m for m in measured if "error" not in m])
+            report["graphs"][role] = {**base, "variants": measured, "chosen": best["variant"] if best else "fp32"}
+            if best:
+                chosen_files[role] = Path(tmp) / f"{role}.{best['variant']}.onnx"
+        _write_voice(voice_dir, out_dir, voice, files, chosen_files, report)
+    final = synthesize_set(out_dir, sentences, threads, runs, frontend)
+    report["final"] = {
+        "precision": report["precision"],
+        "fp32_mb": sum((voice_dir / f).stat().st_size for f in voice.files.values()) / 1e6,
+        "mb": sum((out_dir / f).stat().st_size for f in report["files"].values()) / 1e6,
+        "fp32_seconds": sum(fp32.seconds.values()), "seconds": sum(final.seconds.values()),
+        "rel_mel_error": rel_mel_error(fp32.mels, final.mels),
+        "lsd_db": log_spectral_distance(fp32.audios, final.audios),
+    }
+    (out_dir / "quantization.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+    return report
+
+
+def _write_voice(voice_dir: Path, out_dir: Path, voice: VoiceConfig, files: dict[str, str],
+                 chosen: dict[str, Path], report: dict[str, Any]) -> None:
+    """Copy the voice, put the chosen INT8 graphs in as ``<stem>.int8.onnx``, rewrite voice.json."""
+    from dataclasses import replace
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in sorted(set(voice.files.values())):
+        if not any(voice.files[role] == name for role in chosen):
+            shutil.copyfile(voice_dir / name, out_dir / name)
+    for role, path in chosen.items():
+        files[role] = f"{Path(voice.files[role]).stem}.int8.onnx"
+        shutil.copyfile(path, out_dir / files[role])
+    precision = "int8" if len(chosen) == len(ROLES) else "mixed" if chosen else "fp32"
+    config = replace(voice, files=files, precision=precision, model_version=model_version(out_dir, files))
+    config.save(out_dir)
+    report.update(precision=precision, files=files, model_version=config.model_version)
