@@ -121,3 +121,23 @@ def test_plot_draws_rtf_and_latency_to_a_png(tmp_path):
               "peers": {"piper": {"rtf": 0.1}, "kokoro": {"available": False, "reason": "absent"}}}
     out = plot(result, tmp_path / "bench.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 5000
+
+
+def test_http_measurements_against_the_real_service():
+    texts = [f"第{n}个测试。" for n in range(6)]
+    with http_load.running_service(TINY_VOICE, workers=1, threads=2) as (base, cold):
+        assert cold > 0
+        hit_ms = http_load.cache_hit_ms(base, "你好，世界。", runs=3)
+        result = http_load.load_test(base, texts, concurrencies=(1, 2), per_level=3)
+    assert hit_ms > 0
+    first, second = result["levels"]
+    assert first["miss"]["concurrency"] == 1 and second["miss"]["concurrency"] == 2
+    for level in result["levels"]:
+        assert level["miss"]["errors"] == level["hit"]["errors"] == 0
+        assert level["miss"]["cached"] == 0 and level["hit"]["cached"] == 3  # the second round is served from cache
+        assert level["miss"]["requests"] == 3 and level["miss"]["p99_ms"] >= level["miss"]["p50_ms"]
+
+
+def test_load_test_needs_enough_distinct_texts():
+    with pytest.raises(ValueError, match="distinct texts"):
+        http_load.load_test("http://127.0.0.1:9", ["a"], concurrencies=(1,), per_level=2)

@@ -80,9 +80,10 @@ def plot(result: dict[str, Any], path: str | Path) -> Path:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     threads = sorted(result["rtf"], key=int)
     ax1.plot([int(t) for t in threads], [result["rtf"][t] for t in threads], "o-", label=result["voice"])
-    for name, peer in (result.get("peers") or {}).items():
-        if peer.get("rtf") is not None:
-            ax1.axhline(peer["rtf"], linestyle="--", linewidth=1, label=f"{name} (1 thread)", color=None)
+    timed = [(name, peer) for name, peer in (result.get("peers") or {}).items() if peer.get("rtf") is not None]
+    for i, (name, peer) in enumerate(timed, start=1):
+        ax1.axhline(peer["rtf"], linestyle="--", linewidth=1, color=f"C{i}", label=f"{name} (1 thread)")
+    ax1.set_xticks([int(t) for t in threads])
     ax1.set_xlabel("intra-op threads")
     ax1.set_ylabel("RTF (lower is faster)")
     ax1.set_yscale("log")
