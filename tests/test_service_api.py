@@ -324,7 +324,7 @@ def test_openapi_describes_every_route(client, make_app):
     assert rules <= set(spec["paths"])
     tts = spec["components"]["schemas"]["TtsRequest"]
     assert tts["properties"]["speed"]["minimum"] == 0.25 and tts["properties"]["emotion"]["enum"] == [
-        "angry", "happy", "neutral", "sad"]
+        "angry", "happy", "neutral", "sad", None]  # null: the voice's default (nullable)
     assert tts["properties"]["text"]["maxLength"] == 200
     validator = pytest.importorskip("openapi_spec_validator")
     validator.validate(json.loads(json.dumps(spec)))

@@ -91,6 +91,12 @@ def _parser() -> argparse.ArgumentParser:
                             "(default: $SAMBERT_API_KEY; none: open)")
     serve.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                        help="allow browsers on this origin (or *) to call the API; repeatable (default: none)")
+    serve.add_argument("--redis-url", default=os.environ.get("SAMBERT_REDIS_URL"), metavar="URL",
+                       help="share the audio cache between machines through Redis, e.g. redis://host:6379/0; "
+                            "the local cache stays the first level and a down Redis only costs a warning "
+                            "(default: $SAMBERT_REDIS_URL; none: off)")
+    serve.add_argument("--redis-timeout", type=float, default=0.2, metavar="SECONDS",
+                       help="connect and read/write timeout of each Redis call (default %(default)s)")
     serve.add_argument("--lexicon", action="append", default=[], metavar="FILE")
     serve.set_defaults(run=_run_serve)
     conv = sub.add_parser("convert", help="convert a ModelScope Sambert-HifiGan model directory to a voice folder "
@@ -290,7 +296,8 @@ def _run_serve(args: argparse.Namespace) -> int:
             bind=args.bind, workers=args.workers, threads=args.threads, timeout=args.timeout,
             lexicons=tuple(args.lexicon), voices=voices, inference_threads=args.inference_threads,
             cache_dir=args.cache_dir, cache_max_mb=args.cache_max_mb, api_key=args.api_key,
-            max_queue=args.max_queue, cors_origins=tuple(args.cors_origin),
+            max_queue=args.max_queue, cors_origins=tuple(args.cors_origin), redis_url=args.redis_url,
+            redis_timeout_s=args.redis_timeout,
         )
     except (VoiceError, OSError) as e:
         print(f"sambert-edge serve: {e}", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 Modules by idea: ``routes`` (the native API: health, voices, tts, audio, g2p, page), ``openai_routes``
 (``/v1/audio/speech``), ``openapi`` (the spec), ``options`` (request checking), ``synthesis``
-(cache + queue + encoding), ``cache``, ``admission``, ``encoding``, ``access`` (API key, CORS),
+(cache + queue + encoding), ``cache``, ``redis_cache``, ``admission``, ``encoding``, ``access`` (API key, CORS),
 ``metrics``, ``errors``, ``state`` (the voices and other objects kept in ``app.extensions``),
 ``server`` (Gunicorn).
 """
@@ -25,6 +25,10 @@ DEFAULT_CONFIG: Mapping[str, Any] = {
     "CACHE_DIR": None,  # None: $XDG_CACHE_HOME/sambert-edge or ~/.cache/sambert-edge
     "CACHE_MAX_MB": 256,  # size cap of the audio cache; 0 turns caching off
     "CACHE_TTL_S": 7 * 24 * 3600,
+    "REDIS_URL": None,  # redis://host:port/db: a second cache level shared by several machines
+    "REDIS_PREFIX": "sambert-edge:audio:",
+    "REDIS_TIMEOUT_S": 0.2,  # connect and read/write timeout of each Redis call
+    "REDIS_RETRY_S": 5.0,  # after a Redis failure, skip it this long, then try again
     "MAX_QUEUE": 8,  # syntheses admitted at once per worker (running + waiting); more get 503
     "SYNTH_WORKERS": 1,  # synthesis threads per worker: about the cores one worker may use
     "SYNTH_TIMEOUT_S": 60.0,

@@ -1,7 +1,7 @@
 """Prometheus metrics in the text exposition format, written by hand (no prometheus_client).
 
 Counted per worker process: requests by route and status, request latency, synthesis real-time
-factor (compute seconds / audio seconds), audio seconds made, cache hits and misses, the
+factor (compute seconds / audio seconds), audio seconds made, cache hits and misses (and Redis's), the
 synthesis queue depth and 503 refusals. With several Gunicorn workers a scrape reaches one of
 them (its ``pid`` label says which); run one worker with more threads where exact totals matter.
 """
@@ -97,6 +97,16 @@ class Metrics:
                 metric = f"sambert_cache_{name}" + ("_total" if kind == "counter" else "")
                 lines += [f"# HELP {metric} {help_text}", f"# TYPE {metric} {kind}",
                           f"{metric}{{{pid}}} {stats[name]}"]
+            # With REDIS_URL (service.redis_cache.TieredCache): the shared second level.
+            for name, kind, help_text in (("redis_hits", "counter", "Local misses found in Redis."),
+                                          ("redis_misses", "counter", "Local misses Redis did not have."),
+                                          ("redis_errors", "counter", "Redis calls that failed (down, timeout)."),
+                                          ("redis_corrupt", "counter", "Redis values that failed the check."),
+                                          ("redis_up", "gauge", "1 when the last Redis call worked.")):
+                if name in stats:
+                    metric = f"sambert_cache_{name}" + ("_total" if kind == "counter" else "")
+                    lines += [f"# HELP {metric} {help_text}", f"# TYPE {metric} {kind}",
+                              f"{metric}{{{pid}}} {stats[name]}"]
         return "\n".join(lines) + "\n"
 
 

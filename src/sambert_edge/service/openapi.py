@@ -50,21 +50,39 @@ def _schemas(st: ServiceState, limit: int) -> dict[str, Any]:
     speakers = sorted({p for s in voices.synthesizers.values() for p in s.voice.speakers})
     text = {"type": "string", "minLength": 1, "maxLength": limit,
             "description": "Chinese text to speak (Latin letters are spelled out)."}
-    options = {name: {"type": "number", "minimum": low, "maximum": high, "default": default,
+    # Optional fields may be null, which means their default (options.number / options.choice);
+    # OpenAPI 3.0 wants null in an enum as well as nullable.
+    options = {name: {"type": "number", "nullable": True, "minimum": low, "maximum": high, "default": default,
                       "description": _OPTION_TEXT[name]} for name, (low, high, default) in RANGES.items()}
+    several = len(voices.names) > 1
     tts_props: dict[str, Any] = {
         "text": text,
-        "voice": {"type": "string", "enum": voices.names or [""], "description": "A loaded voice (GET /api/voices)."},
-        "emotion": {"type": "string", "enum": emotions or ["neutral"], "description": "One of the voice's emotions."},
-        "speaker": {"type": "string", "enum": speakers or [""], "description": "One of the voice's speakers."},
-        "format": {"type": "string", "enum": list(st.formats), "default": "wav"},
+        "voice": {"type": "string", "nullable": True, "enum": [*(voices.names or [""]), None],
+                  "description": "A loaded voice (GET /api/voices); null: the default voice."},
+        "emotion": {"type": "string", "nullable": True, "enum": [*(emotions or ["neutral"]), None],
+                    "description": "One of the voice's emotions" + (" (the enum joins those of all voices; a "
+                                                                   "voice's own are in GET /api/voices, another "
+                                                                   "gets 400)" if several else "") + "."},
+        "speaker": {"type": "string", "nullable": True, "enum": [*(speakers or [""]), None],
+                    "description": "One of the voice's speakers" + (" (all voices' together, as for emotion)"
+                                                                   if several else "") + "."},
+        "format": {"type": "string", "nullable": True, "enum": [*st.formats, None], "default": "wav"},
         **options,
     }
+    # <voice>-<emotion> only for emotions that voice offers ("default-" for the default voice's).
+    offered = {name: synth.voice.emotions for name, synth in voices.synthesizers.items() if synth is not None}
+    default_voice = voices.default
     openai_voices = ["default", *voices.names, *OPENAI_VOICES,
-                     *(f"{v}-{e}" for v in ["default", *voices.names] for e in emotions)]
+                     *(f"default-{e}" for e in offered.get(default_voice, ())),
+                     *(f"{v}-{e}" for v in voices.names for e in offered.get(v, ()))]
     return {
         "TtsRequest": {"type": "object", "required": ["text"], "additionalProperties": False,
                        "properties": tts_props},
+        "TtsStreamRequest": {"type": "object", "required": ["text"], "additionalProperties": False,
+                             "properties": {**tts_props, "format": {
+                                 "type": "string", "nullable": True, "default": "wav",
+                                 "enum": [*(f for f in STREAM_FORMATS if f in st.formats), None],
+                                 "description": "WAV (length unknown) or raw PCM."}}},
         "TtsResult": {"type": "object", "required": ["audio_url", "duration_s", "sample_rate", "cached",
                                                      "voice", "emotion"],
                       "properties": {
@@ -76,11 +94,13 @@ def _schemas(st: ServiceState, limit: int) -> dict[str, Any]:
         "SpeechRequest": {"type": "object", "required": ["model", "input"], "properties": {
             "model": {"type": "string", "minLength": 1, "description": "Accepted and ignored, e.g. tts-1."},
             "input": {**text, "description": "Text to speak."},
-            "voice": {"type": "string", "enum": openai_voices, "default": "default"},
-            "response_format": {"type": "string", "enum": list(st.formats)},
-            "speed": {"type": "number", "minimum": SPEED_RANGE[0], "maximum": SPEED_RANGE[1], "default": 1.0},
-            "instructions": {"type": "string", "description": "Words such as cheerful/开心, angry/生气, sad/伤心 "
-                                                              "choose the emotion."}}},
+            "voice": {"type": "string", "nullable": True, "enum": [*openai_voices, None], "default": "default"},
+            "response_format": {"type": "string", "nullable": True, "enum": [*st.formats, None]},
+            "speed": {"type": "number", "nullable": True, "minimum": SPEED_RANGE[0], "maximum": SPEED_RANGE[1],
+                      "default": 1.0},
+            "instructions": {"type": "string", "nullable": True,
+                             "description": "Words such as cheerful/开心, angry/生气, sad/伤心 "
+                                            "choose the emotion."}}},
         "G2pRequest": {"type": "object", "required": ["text"], "properties": {"text": text}},
         "Voice": {"type": "object", "properties": {
             "name": {"type": "string"}, "default": {"type": "boolean"}, "sample_rate": {"type": "integer"},
@@ -121,15 +141,17 @@ def build_spec(st: ServiceState, limit: int, api_key: bool, server_url: str) -> 
                     "formats": {"type": "array", "items": {"type": "string"}}}}}}}, **_errors((401,))}}},
         "/api/tts": {"post": {
             "summary": "Synthesize into the cache; answers a URL to the audio",
-            "parameters": [{"name": "stream", "in": "query", "required": False, "schema": {"type": "string",
-                            "enum": ["0", "1"]}, "description": "1: same as POST /api/tts/stream"}],
+            "parameters": [{"name": "stream", "in": "query", "required": False, "schema": {"type": "string"},
+                            "description": "1, true, yes or on (any case): same as POST /api/tts/stream "
+                                           "(then format must be one of TtsStreamRequest's, else 400); "
+                                           "anything else: the JSON answer"}],
             "requestBody": _json_body("TtsRequest"),
             "responses": {"200": {"description": "Audio made or found", "content": {
                 "application/json": {"schema": _ref("TtsResult")}, **_audio(stream_formats)}},
                 **_errors((400, 401, 413, 415, 503, 504))}}},
         "/api/tts/stream": {"post": {
             "summary": "Chunked WAV (length unknown) or raw PCM, one piece per sentence as it is made",
-            "requestBody": _json_body("TtsRequest"),
+            "requestBody": _json_body("TtsStreamRequest"),
             "responses": {"200": {"description": "Audio stream", "content": _audio(stream_formats)},
                           **_errors((400, 401, 413, 415, 503))}}},
         "/api/audio/{name}": {"get": {

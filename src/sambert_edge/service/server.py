@@ -75,7 +75,8 @@ def _exit_now(server, worker) -> None:
 def server_config(bind: str, workers: int, threads: int, timeout: int, voices: Sequence[str] = (),
                   inference_threads: int = 1, cache_dir: str | None = None, cache_max_mb: float = 256,
                   api_key: str | None = None, max_queue: int | None = None, lexicons: Sequence[str] = (),
-                  cors_origins: Sequence[str] = ()) -> tuple[dict[str, Any], dict[str, Any]]:
+                  cors_origins: Sequence[str] = (), redis_url: str | None = None,
+                  redis_timeout_s: float = 0.2) -> tuple[dict[str, Any], dict[str, Any]]:
     """(app config, Gunicorn settings) for the ``serve`` options."""
     app_config: dict[str, Any] = {
         "VOICES": tuple(voices), "LEXICONS": tuple(lexicons), "INFERENCE_THREADS": inference_threads,
@@ -86,6 +87,7 @@ def server_config(bind: str, workers: int, threads: int, timeout: int, voices: S
         "SYNTH_WORKERS": max(1, min(threads, 2)),
         "SYNTH_TIMEOUT_S": float(max(1, timeout - 1)),
         "CORS_ORIGINS": tuple(cors_origins),
+        "REDIS_URL": redis_url or None, "REDIS_TIMEOUT_S": redis_timeout_s,
     }
     options: dict[str, Any] = {
         "bind": bind, "workers": workers, "threads": threads, "worker_class": "gthread",
@@ -98,10 +100,12 @@ def server_config(bind: str, workers: int, threads: int, timeout: int, voices: S
 def run_server(bind: str, workers: int, threads: int, timeout: int, lexicons: Sequence[str] = (),
                voices: Sequence[str] = (), inference_threads: int = 1, cache_dir: str | None = None,
                cache_max_mb: float = 256, api_key: str | None = None, max_queue: int | None = None,
-               cors_origins: Sequence[str] = ()) -> int:
+               cors_origins: Sequence[str] = (), redis_url: str | None = None,
+               redis_timeout_s: float = 0.2) -> int:
     """Build the app and run Gunicorn until it is stopped; the exit status."""
     app_config, options = server_config(bind, workers, threads, timeout, voices, inference_threads, cache_dir,
-                                         cache_max_mb, api_key, max_queue, lexicons, cors_origins)
+                                         cache_max_mb, api_key, max_queue, lexicons, cors_origins, redis_url,
+                                         redis_timeout_s)
     if inference_threads > 1:
         app_config["LOAD_VOICES"] = False
     app = create_app(app_config)

@@ -29,6 +29,7 @@ from .admission import Admission
 from .cache import FileCache, default_cache_dir
 from .encoding import available_formats
 from .metrics import Metrics
+from .redis_cache import DEFAULT_PREFIX, RedisStore, TieredCache, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +133,8 @@ class ServiceState:
     frontend: Any
     """The text frontend (``POST /api/g2p``; shared by every voice)."""
     voices: VoiceRegistry
-    cache: FileCache | None
-    """None when ``CACHE_MAX_MB`` is 0."""
+    cache: FileCache | TieredCache | None
+    """None when ``CACHE_MAX_MB`` is 0; a ``TieredCache`` (local files, then Redis) with ``REDIS_URL``."""
     admission: Admission
     metrics: Metrics
     formats: tuple[str, ...]
@@ -162,9 +163,26 @@ class ServiceState:
         if config["CACHE_MAX_MB"] > 0:
             root = Path(config["CACHE_DIR"]) if config["CACHE_DIR"] else default_cache_dir()
             cache = FileCache(root, int(config["CACHE_MAX_MB"] * 1024 * 1024), config["CACHE_TTL_S"])
+        cache = _with_redis(cache, config)
         admission = Admission(config["MAX_QUEUE"], config["SYNTH_WORKERS"], config["SYNTH_TIMEOUT_S"],
                               config["RETRY_AFTER_S"])
         return cls(frontend, voices, cache, admission, Metrics(), available_formats())
+
+
+def _with_redis(cache: FileCache | None, config: Mapping[str, Any]) -> FileCache | TieredCache | None:
+    """``cache`` behind a ``TieredCache`` when ``REDIS_URL`` is set (Redis is the second level)."""
+    url = config.get("REDIS_URL")
+    if not url:
+        return cache
+    if cache is None:
+        # Audio URLs point at local files; Redis only feeds the local cache, so it needs one.
+        log.warning("REDIS_URL is set but the local cache is off (CACHE_MAX_MB 0): not using Redis")
+        return None
+    remote = RedisStore(url, ttl_s=config["CACHE_TTL_S"], prefix=config.get("REDIS_PREFIX") or DEFAULT_PREFIX,
+                        timeout_s=float(config.get("REDIS_TIMEOUT_S", 0.2)),
+                        retry_s=float(config.get("REDIS_RETRY_S", 5.0)))
+    log.info("audio cache: %s, then Redis at %s", cache.root, redact_url(url))
+    return TieredCache(cache, remote)
 
 
 def _frontend_of(synthesizer: Any) -> Any:
