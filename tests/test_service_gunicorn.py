@@ -127,8 +127,10 @@ def test_threaded_sessions_are_opened_in_each_worker_and_sigterm_is_graceful(tmp
         # A long request in flight when SIGTERM arrives is still answered.
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         with ThreadPoolExecutor(1) as pool:
-            pending = pool.submit(_post, conn, "/api/tts", {"text": "今天天气很好，我们去公园吧。" * 20})
-            time.sleep(0.3)
+            # Long enough (~1.5 s of synthesis) that it is still running after the 1 s a loaded
+            # machine may take to hand the connection to a worker.
+            pending = pool.submit(_post, conn, "/api/tts", {"text": "今天天气很好，我们去公园吧。" * 40})
+            time.sleep(1.0)
             proc.send_signal(signal.SIGTERM)
             status, _, body = pending.result(60)
         conn.close()

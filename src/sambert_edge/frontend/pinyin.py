@@ -27,9 +27,17 @@ import re
 from collections.abc import Sequence
 from types import MappingProxyType
 
-from pypinyin import Style, lazy_pinyin
-from pypinyin.constants import PHRASES_DICT
-from pypinyin.seg.mmseg import seg as mmseg
+from importlib import resources
+from pathlib import Path
+
+from . import phrases
+
+# Before pypinyin's first import: its phrase table comes memory-mapped instead of as ~35 MB of lists.
+phrases.install(Path(str(resources.files("sambert_edge.frontend") / "data")))
+
+from pypinyin import Style, lazy_pinyin  # noqa: E402
+from pypinyin.constants import PHRASES_DICT  # noqa: E402
+from pypinyin.seg.mmseg import seg as mmseg  # noqa: E402
 
 from .polyphone import PolyphoneModel
 

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-with warnings.catch_warnings():
-    # jieba 0.42 imports the deprecated pkg_resources at import time; that warning is jieba's
-    # affair and would otherwise reach every user of the CLI on stderr.
-    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
-    import jieba
 
 from .analysis import Analysis, Sentence, Syllable, Word, is_hanzi
 from .errors import FrontendError
@@ -27,6 +21,7 @@ from .prosody import (
     is_punctuation,
     split_sentences,
 )
+from .segmenter import load_tokenizer
 from .spoken import spoken_readings
 from .syllables import spell_letters
 from .validation import DEFAULT_MAX_CHARS, check_text
@@ -70,8 +65,7 @@ class Frontend:
         for path in self.config.lexicon_paths:
             entries.update(read_lexicon(path))
         self.lexicon = Lexicon(entries)
-        self._tokenizer = jieba.Tokenizer()
-        self._tokenizer.initialize()
+        self._tokenizer = load_tokenizer()
         for word in entries:
             if not word.isascii():
                 self._tokenizer.add_word(word, _LEXICON_FREQ)
