@@ -48,5 +48,12 @@ def test_oversized_body_is_413(client):
 
 def test_page_is_served_without_external_assets(client):
     html = client.get("/").get_data(as_text=True)
-    assert "<textarea" in html and "/api/g2p" in html
+    assert "<textarea" in html and "/static/app.js" in html and "/static/style.css" in html
     assert "http://" not in html and "https://" not in html
+    for path, kind, needles in (("/static/app.js", "javascript", ("/api/tts", "/api/g2p", "/api/voices")),
+                                ("/static/style.css", "text/css", ("canvas", "#status.error"))):
+        with client.get(path) as asset:  # send_file responses hold the file open until closed
+            body = asset.get_data(as_text=True)
+            assert asset.status_code == 200 and kind in asset.content_type
+        assert all(n in body for n in needles)
+        assert "http://" not in body and "https://" not in body

@@ -282,9 +282,13 @@ def test_slow_synthesis_answers_504(make_app, synth):
 
 
 # --- access -------------------------------------------------------------------------------------
-def test_api_key_guards_all_but_healthz(make_app):
+def test_api_key_guards_all_but_healthz_and_the_page(make_app):
     client = make_app(API_KEY="s3cret").test_client()
     assert client.get("/healthz").status_code == 200
+    page = client.get("/")  # a browser cannot send the header when it opens the page; the page asks for the key
+    assert page.status_code == 200 and 'data-key-required="true"' in page.get_data(as_text=True)
+    with client.get("/static/app.js") as script:
+        assert script.status_code == 200
     r = client.get("/api/voices")
     assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
     assert client.get("/api/voices", headers={"Authorization": "Bearer wrong"}).status_code == 401

@@ -1,7 +1,9 @@
 """Who may call the service: an optional API key, and CORS for browsers on other origins.
 
 ``API_KEY`` (config; ``--api-key`` or ``SAMBERT_API_KEY``) protects every route but ``/healthz``
-(probes carry no secrets) and CORS preflights (browsers never send credentials on those). A
+(probes carry no secrets), the page ``/`` and its ``/static/`` files (a browser cannot send a
+header when it opens a page; the page asks for the key and sends it with every API call), and
+CORS preflights (browsers never send credentials on those). A
 client sends it as ``Authorization: Bearer KEY`` (what OpenAI clients do) or ``X-API-Key: KEY``.
 
 ``CORS_ORIGINS`` is off by default (same-origin only). A list of origins, or ``["*"]``, makes the
@@ -16,7 +18,8 @@ from flask import Flask, current_app, request
 
 from .errors import ApiError
 
-OPEN_PATHS = frozenset({"/healthz"})
+OPEN_PATHS = frozenset({"/healthz", "/"})
+OPEN_PREFIXES = ("/static/",)
 EXPOSED_HEADERS = "Content-Length, Content-Range, ETag, Retry-After, X-Sample-Rate"
 ALLOWED_HEADERS = "Authorization, Content-Type, X-API-Key, Range"
 
@@ -31,7 +34,8 @@ def _presented_key() -> str | None:
 
 def _check_key() -> None:
     key = current_app.config.get("API_KEY")
-    if not key or request.path in OPEN_PATHS or request.method == "OPTIONS":
+    if (not key or request.path in OPEN_PATHS or request.path.startswith(OPEN_PREFIXES)
+            or request.method == "OPTIONS"):
         return
     presented = _presented_key()
     # compare_digest: the time taken must not tell how much of a guess was right.

@@ -19,7 +19,7 @@ from ..frontend import FrontendError
 from .cache import KEY_RE
 from .encoding import FORMATS, STREAM_FORMATS
 from .errors import ApiError, bad_request
-from .options import json_body, parse_tts, text_field
+from .options import RANGES, json_body, parse_tts, text_field
 from .state import state
 from .synthesis import open_stream, render
 
@@ -127,5 +127,7 @@ def g2p():
 
 @bp.get("/")
 def index():
-    """The page (the web UI is another piece of work; it only uses the JSON API)."""
-    return render_template("index.html", max_chars=current_app.config["MAX_TEXT_CHARS"])
+    """The page: plain HTML + static/app.js, which uses only the JSON API."""
+    return render_template("index.html", max_chars=current_app.config["MAX_TEXT_CHARS"],
+                           ranges={k: list(v) for k, v in RANGES.items()},
+                           key_required=bool(current_app.config.get("API_KEY")))
