@@ -159,6 +159,11 @@ class SambertEventHandler(AsyncEventHandler):
             return await self._try_error(f"internal error while handling {event.type}", "internal-error")
         return True
 
+    async def disconnect(self) -> None:
+        """Close our side of the socket: wyoming 1.7 leaves it open (one leaked fd per connection)."""
+        self._stream = None
+        self.writer.close()
+
     async def _dispatch(self, event: Event) -> None:
         if Describe.is_type(event.type):
             await self.write_event(self.context.info_event)
