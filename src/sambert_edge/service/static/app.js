@@ -67,25 +67,36 @@ async function loadVoices() {
   }
   fill($("voice"), voices.map((v) => v.name), body.default);
   voiceChanged();
+  if ($("status").classList.contains("error")) setStatus("", "");  // e.g. the key was missing and is now given
 }
 
 function drawWaveform(samples) {
+  // One column per device pixel: the min and max of the samples that fall in it, scaled to the peak
+  // (quiet audio still shows its shape), mirrored around a centre line.
   const canvas = $("waveform");
-  const ctx = canvas.getContext("2d");
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.max(1, Math.round((canvas.clientWidth || 720) * dpr));
+  canvas.height = Math.max(1, Math.round((canvas.clientHeight || 96) * dpr));
   const { width, height } = canvas;
+  const ctx = canvas.getContext("2d");
   ctx.clearRect(0, 0, width, height);
+  let peak = 0;
+  for (let i = 0; i < samples.length; i++) peak = Math.max(peak, Math.abs(samples[i]));
+  const gain = peak > 1e-4 ? 0.95 / peak : 1;
+  ctx.fillStyle = "#c9d8ee";
+  ctx.fillRect(0, Math.floor(height / 2), width, Math.max(1, Math.round(dpr)));
   ctx.fillStyle = "#0b63ce";
-  const per = Math.max(1, Math.floor(samples.length / width));
   for (let x = 0; x < width; x++) {
-    let lo = 1, hi = -1;
-    const start = x * per;
-    for (let i = start; i < Math.min(start + per, samples.length); i++) {
+    const start = Math.floor((x * samples.length) / width);
+    const end = Math.max(start + 1, Math.floor(((x + 1) * samples.length) / width));
+    let lo = Infinity, hi = -Infinity;
+    for (let i = start; i < Math.min(end, samples.length); i++) {
       if (samples[i] < lo) lo = samples[i];
       if (samples[i] > hi) hi = samples[i];
     }
     if (hi < lo) continue;
-    const top = ((1 - hi) / 2) * height;
-    ctx.fillRect(x, top, 1, Math.max(1, ((hi - lo) / 2) * height));
+    const top = ((1 - hi * gain) / 2) * height;
+    ctx.fillRect(x, top, 1, Math.max(1, ((hi - lo) * gain / 2) * height));
   }
 }
 
@@ -119,20 +130,28 @@ function renderHistory() {
   const list = $("history");
   list.replaceChildren(...readHistory().map((entry) => {
     const item = document.createElement("li");
-    item.textContent = entry.text.length > 60 ? `${entry.text.slice(0, 60)}…` : entry.text;
+    const text = String(entry.text || "");
+    item.textContent = text.length > 60 ? `${text.slice(0, 60)}…` : text;
     const meta = document.createElement("span");
-    meta.textContent = `${entry.emotion}, ${entry.duration_s.toFixed(1)} s`;
+    meta.textContent = `${entry.emotion || ""}, ${Number(entry.duration_s || 0).toFixed(1)} s`;
     item.append(meta);
     item.title = "play again";
+    item.tabIndex = 0;
     item.addEventListener("click", () => replay(entry));
+    item.addEventListener("keydown", (e) => { if (e.key === "Enter") replay(entry); });
     return item;
   }));
 }
 
 function remember(entry) {
-  const history = readHistory().filter((e) => e.audio_url !== entry.audio_url);
+  const same = JSON.stringify(entry.request);
+  const history = readHistory().filter((e) => JSON.stringify(e.request) !== same);
   history.unshift(entry);
-  localStorage.setItem(HISTORY_KEY, JSON.stringify(history.slice(0, HISTORY_MAX)));
+  try {
+    localStorage.setItem(HISTORY_KEY, JSON.stringify(history.slice(0, HISTORY_MAX)));
+  } catch (e) {
+    console.warn("history not saved:", e);  // storage full or off: the synthesis itself still worked
+  }
   renderHistory();
 }
 
@@ -142,20 +161,47 @@ async function fetchAudio(url) {
   return response.blob();
 }
 
-async function replay(entry) {
-  setStatus("loading…", "busy");
-  try {
-    await showAudio(await fetchAudio(entry.audio_url));
-    $("text").value = entry.text;
-    updateCount();
-    setStatus(`replayed: ${entry.duration_s.toFixed(2)} s of audio`, "done");
-    $("player").play().catch(() => {});
-  } catch (e) {
-    setStatus(`cannot replay (the cache may have dropped it): ${e.message}`, "error");
+function restoreForm(request) {
+  $("text").value = request.text || "";
+  updateCount();
+  if (request.voice && voices.some((v) => v.name === request.voice)) {
+    $("voice").value = request.voice;
+    voiceChanged();
+  }
+  for (const name of ["speaker", "emotion"]) {
+    if (request[name] && [...$(name).options].some((o) => o.value === request[name])) $(name).value = request[name];
+  }
+  for (const name of ["intensity", "speed", "pitch"]) {
+    if (typeof request[name] === "number") {
+      $(name).value = request[name];
+      $(name).dispatchEvent(new Event("input"));
+    }
   }
 }
 
+async function replay(entry) {
+  // The entry's settings go back into the form; its audio comes from the server's cache, and when the
+  // cache has dropped it (or it was never stored there) the same request is synthesized again.
+  restoreForm(entry.request || { text: entry.text, emotion: entry.emotion, voice: entry.voice });
+  if (!entry.audio_url) {
+    await synthesize();
+    return;
+  }
+  setStatus("loading…", "busy");
+  try {
+    await showAudio(await fetchAudio(entry.audio_url));
+  } catch (e) {
+    await synthesize();
+    return;
+  }
+  setStatus(`replayed: ${Number(entry.duration_s).toFixed(2)} s of audio`, "done");
+  $("player").play().catch(() => {});
+}
+
+let busy = false;
+
 async function synthesize() {
+  if (busy) return;
   const button = $("synthesize");
   const request = {
     text: $("text").value,
@@ -167,6 +213,7 @@ async function synthesize() {
     pitch: Number($("pitch").value),
     format: "wav",
   };
+  busy = true;
   button.disabled = true;
   setStatus("synthesizing…", "busy");
   const started = performance.now();
@@ -178,11 +225,14 @@ async function synthesize() {
     const seconds = (performance.now() - started) / 1000;
     setStatus(`done: ${body.duration_s.toFixed(2)} s of audio in ${seconds.toFixed(2)} s`
               + (body.cached ? " (from the cache)" : ""), "done");
-    remember({ text: request.text, emotion: body.emotion, voice: body.voice, audio_url: body.audio_url,
-               duration_s: body.duration_s });
+    // A data: URL (the server could not cache the file) is too big to keep; replay synthesizes again.
+    remember({ text: request.text, emotion: body.emotion, voice: body.voice, duration_s: body.duration_s,
+               audio_url: body.audio_url.startsWith("data:") ? null : body.audio_url,
+               request: { ...request, voice: body.voice, speaker: body.speaker, emotion: body.emotion } });
   } catch (e) {
     setStatus(e.message, "error");
   } finally {
+    busy = false;
     button.disabled = false;
   }
 }
@@ -203,13 +253,16 @@ async function showReading() {
   reading.innerHTML = `<p>${escapeHtml(body.normalized)}</p><table>`
     + row(body.pinyin.map((p) => p[0])) + row(body.pinyin.map((p) => p[1]))
     + row(body.spoken.map((p) => p[1])) + "</table>"
-    + body.symbols.map((s) => `<pre>${escapeHtml(s)}</pre>`).join("");
+    + `<details><summary>KAN-TTS symbols (${body.symbols.length} sentence${body.symbols.length === 1 ? "" : "s"})</summary>`
+    + body.symbols.map((s) => `<pre>${escapeHtml(s)}</pre>`).join("") + "</details>";
 }
 
 function updateCount() {
-  const n = $("text").value.length;
+  // Code points, as the server counts them (Python's len); over the limit the counter turns red and
+  // the server's answer says so, rather than the browser cutting pasted text short without a word.
+  const n = [...$("text").value].length;
   $("count").textContent = n;
-  $("count").parentElement.classList.toggle("full", n >= MAX_CHARS);
+  $("count").parentElement.classList.toggle("full", n > MAX_CHARS);
 }
 
 function init() {
