@@ -159,3 +159,43 @@ def test_concurrent_deletes_are_tolerated(tmp_path):
     assert cache.get(KEY_A, "wav") is None
     assert cache.stats()["entries"] == 0
     assert _files(tmp_path) == []  # the orphan sidecar is swept
+
+
+_KILLED_WRITER = """
+import os, sys, time
+from pathlib import Path
+import sambert_edge.service.cache as cache
+
+real_replace = os.replace
+
+def stalled_replace(src, dst):  # the data is written, the rename has not happened: kill lands here
+    Path(sys.argv[2]).write_text("writing")
+    time.sleep(60)
+    real_replace(src, dst)
+
+cache.os.replace = stalled_replace
+cache.FileCache(Path(sys.argv[1]), max_bytes=10**8, ttl_s=None).put("ab" * 32, "wav", b"RIFF" + b"x" * 100_000)
+"""
+
+
+def test_a_process_killed_mid_write_leaves_no_entry(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sambert_edge.service.cache import TMP_PREFIX, FileCache
+
+    root, marker = tmp_path / "cache", tmp_path / "marker"
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(root), str(marker)])
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.02)
+    assert marker.exists(), "the writer never reached the rename"
+    child.send_signal(signal.SIGKILL)
+    child.wait(10)
+    cache = FileCache(root, max_bytes=10**8, ttl_s=None)
+    assert cache.get("ab" * 32, "wav") is None  # nothing half-written is ever served
+    assert [p.name for p in root.iterdir() if not p.name.startswith(TMP_PREFIX)] == []
+    assert cache.put("ab" * 32, "wav", b"RIFF" + b"y" * 10) is not None  # and the key is written afresh
+    assert cache.get("ab" * 32, "wav").read_bytes() == b"RIFF" + b"y" * 10
