@@ -69,6 +69,10 @@ def test_recipe_stages_make_a_voice_the_engine_can_load(workdir, frontend, tmp_p
     train_am(workdir, am, AmTrainSettings(steps=3, save_every=1, emotions=("neutral", "sad")))  # resumes
     import torch
     assert torch.load(am / "last.pt")["step"] == 3
+    am2 = workdir / "am_from_weights"  # the committed fp16 recipe checkpoint path: weights only
+    train_am(workdir, am2, AmTrainSettings(steps=4, save_every=1, emotions=("neutral",)), init=am / "weights.pt",
+             init_step=3)
+    assert torch.load(am2 / "last.pt")["step"] == 4
     train_vocoder(workdir, voc, VocoderTrainSettings(steps=2, batch=2, save_every=1))
     assert (voc / "weights.pt").exists()
 

@@ -154,7 +154,8 @@ def cmd_train_am(args: argparse.Namespace) -> int:
 
     settings = AmTrainSettings(steps=args.steps, max_frames=args.max_frames, lr=args.lr, threads=args.threads,
                                save_every=args.save_every, emotions=tuple(args.emotions.split(",")))
-    train_am(Path(args.workdir), Path(args.out), settings)
+    train_am(Path(args.workdir), Path(args.out), settings, init=Path(args.init) if args.init else None,
+             init_step=args.init_step)
     return 0
 
 
@@ -202,7 +203,8 @@ def cmd_random_modelscope(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):
         raise SystemExit(f"random-modelscope: {out} is not empty")
-    print(random_modelscope(out, voice=args.voice, seed=args.seed, reduced=args.reduced))
+    print(random_modelscope(out, voice=args.voice, seed=args.seed, reduced=args.reduced, nsf=args.nsf,
+                            nsf_norm_type=args.nsf_norm_type))
     return 0
 
 
@@ -301,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--lr", type=float, default=1e-3)
     sp.add_argument("--save-every", type=int, default=200)
     sp.add_argument("--emotions", default="neutral", help="comma-separated emotions to train on")
+    sp.add_argument("--init", help="weights.pt to start from when OUT has no last.pt (e.g. the recipe checkpoint)")
+    sp.add_argument("--init-step", type=int, default=0, help="step the --init weights were saved at")
     sp.set_defaults(func=cmd_train_am)
 
     sp = sub.add_parser("train-vocoder", help="train the student vocoder (resumes from OUT/last.pt)")
@@ -330,6 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--voice", default="zhitian_emo")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--reduced", action="store_true", help="the reduced test-size configs instead")
+    sp.add_argument("--nsf", action="store_true", help="an NSF voice (82-row AM, NSF HiFi-GAN, am/mvn.npy)")
+    sp.add_argument("--nsf-norm-type", choices=("mean_std", "global"), default="mean_std",
+                    help="NSF f0 normalization: mean_std (am/mvn.npy) or global (min/max 30/730 Hz)")
     sp.set_defaults(func=cmd_random_modelscope)
 
     sp = sub.add_parser("evaluate", help="a voice folder on the dev sentences: judge CER + prosody per emotion")

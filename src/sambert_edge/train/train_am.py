@@ -98,7 +98,9 @@ def load_examples(features: Path, norm: Normaliser, emotions: tuple[str, ...],
     return out
 
 
-def train_am(workdir: Path, out: Path, s: AmTrainSettings) -> None:
+def train_am(workdir: Path, out: Path, s: AmTrainSettings, init: Path | None = None, init_step: int = 0) -> None:
+    """Train (or resume from ``out/last.pt``). ``init``: a ``weights.pt`` (fp16 is fine) to start from when
+    ``out`` has no ``last.pt``, e.g. the committed recipe checkpoint; ``init_step`` continues its LR schedule."""
     torch.set_num_threads(s.threads)
     torch.manual_seed(s.seed)
     rng = random.Random(s.seed)
@@ -116,6 +118,11 @@ def train_am(workdir: Path, out: Path, s: AmTrainSettings) -> None:
         opt.load_state_dict(state["optimizer"])
         step = state["step"]
         log.info("resumed at step %d", step)
+    elif init is not None:
+        weights = torch.load(init, map_location="cpu")
+        model.load_state_dict({k: v.float() for k, v in weights.items()})
+        step = init_step
+        log.info("initialised from %s at step %d (fresh optimizer state)", init, step)
     examples = load_examples(features, norm, s.emotions)
     n_valid = min(s.valid_utterances, len(examples) // 10)  # at most a tenth of the corpus
     ordered = sorted(examples, key=lambda e: e.utt_id)

@@ -172,7 +172,8 @@ def train_vocoder(workdir: Path, out: Path, s: VocoderTrainSettings, config: Voc
         step = state["step"]
         log.info("resumed at step %d", step)
     elif init is not None:
-        model.load_state_dict(torch.load(init, map_location="cpu")["model"])
+        state = torch.load(init, map_location="cpu")  # a last.pt, or a (fp16) weights.pt
+        model.load_state_dict({k: v.float() for k, v in state.get("model", state).items()})
         log.info("initialised from %s", init)
     clips = load_clips(workdir, norm, settings, emotions=emotions, mel_folder=mel_folder)
     log.info("train-vocoder: %d clips, %.2f h, %d parameters", len(clips),
