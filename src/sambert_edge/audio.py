@@ -20,7 +20,12 @@ class Audio:
     """float32 [N]"""
     sample_rate: int
     mel: np.ndarray | None = None
-    """float32 [F, num_mels] acoustic-model output that was vocoded (sentences concatenated), or None."""
+    """float32 [F, mel bins] acoustic-model mel that was vocoded (sentences concatenated), or None.
+    NSF voices: the mel rows only; their f0 and voicing are in ``f0`` and ``uv``."""
+    f0: np.ndarray | None = None
+    """NSF voices: float32 [F] f0 in Hz as the vocoder read it (de-normalized, floored); else None."""
+    uv: np.ndarray | None = None
+    """NSF voices: float32 [F] voicing, 0 or 1, as the vocoder read it; else None."""
 
     @property
     def duration(self) -> float:
@@ -61,4 +66,9 @@ class Audio:
             pieces.append(part.samples)
         mels = [p.mel for p in parts if p.mel is not None]
         mel = np.concatenate(mels, axis=0) if len(mels) == len(parts) else None
-        return cls(np.concatenate(pieces).astype(np.float32, copy=False), rate, mel)
+        samples = np.concatenate(pieces).astype(np.float32, copy=False)
+        if mel is None or any(p.f0 is None or p.uv is None for p in parts):
+            return cls(samples, rate, mel)
+        f0 = np.concatenate([p.f0 for p in parts])
+        uv = np.concatenate([p.uv for p in parts])
+        return cls(samples, rate, mel, f0, uv)

@@ -62,7 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     say.add_argument("--speed", type=float, default=1.0, help="speaking rate factor, >1 faster (default %(default)s)")
     say.add_argument("--pitch", type=float, default=0.0, help="pitch shift in normalized units (default %(default)s)")
     say.add_argument("--energy", type=float, default=1.0, help="energy factor (default %(default)s)")
-    say.add_argument("--save-mel", metavar="PATH.npy", help="also save the mel [frames, mels] as .npy")
+    say.add_argument("--save-mel", metavar="PATH.npy",
+                     help="also save the mel [frames, mels] as .npy; NSF voices also write PATH.f0uv.npy "
+                          "[frames, 2]: f0 in Hz and voicing 0/1")
     say.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads (default %(default)s)")
     say.add_argument("--lexicon", action="append", default=[], metavar="FILE",
                      help="user lexicon file ('word pinyin...' per line); may be repeated")
@@ -222,6 +224,11 @@ def _describe(analysis) -> str:
     return "\n".join(lines)
 
 
+def _f0uv_path(mel_path: str) -> str:
+    """``--save-mel`` PATH -> the NSF f0/voicing file beside it (``mel.npy`` -> ``mel.f0uv.npy``)."""
+    return (mel_path[:-4] if mel_path.endswith(".npy") else mel_path) + ".f0uv.npy"
+
+
 def _say_error(message: str, status: int = 1) -> int:
     print(f"sambert-edge say: {message}", file=sys.stderr)
     return status
@@ -265,6 +272,8 @@ def _run_say(args: argparse.Namespace) -> int:
             import numpy as np
 
             np.save(args.save_mel, audio.mel)
+            if audio.f0 is not None and audio.uv is not None:  # NSF voice: f0 (Hz) and voicing beside it
+                np.save(_f0uv_path(args.save_mel), np.stack([audio.f0, audio.uv], axis=1).astype(np.float32))
         if output == "-":
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()

@@ -10,7 +10,9 @@ A voice folder holds six graphs plus ``voice.json``. The engine drives them as K
    memory K/V of the PNCA decoder.
 5. ``decoder_step.onnx``: one PNCA decoder step with a fixed-size ring-buffer x-attention cache.
 6. ``postnet.onnx``: FSMN + LSTM residual postnet on the valid frames.
-7. ``vocoder.onnx``: HiFi-GAN (weight norm folded), mel -> waveform.
+7. ``vocoder.onnx``: HiFi-GAN (weight norm folded), mel -> waveform. For NSF voices
+   (``voice.json`` ``nsf: true``) it reads the mel plus f0 (Hz) and voicing rows and two more
+   inputs, the source module's random phases and noise (drawn by the engine).
 
 Names below are the graph input/output names; shapes use T phones, F frames (F' padded to a
 multiple of r), M = F'/r decoder steps, L decoder layers, H heads, D head width, W ring size.
@@ -145,6 +147,13 @@ POST_MEL = "mel"
 
 # --- vocoder.onnx ---------------------------------------------------------------------------
 VOC_MEL = "mel"
-"""float32 [1, num_mels, F]"""
+"""float32 [1, num_mels, F]. NSF voices: [1, mels + 2, F], the mel rows, then f0 in Hz
+(de-normalized, see :mod:`sambert_edge.nsf`), then voicing 0/1."""
+VOC_NSF_PHASE = "nsf_phase"
+"""NSF voices only. float32 [1, K, 1], K = harmonics + 1: initial phase of each sine in
+[-pi, pi); row 0 (the fundamental) is used as 0 whatever it holds."""
+VOC_NSF_NOISE = "nsf_noise"
+"""NSF voices only. float32 [1, K, F * hop]: standard normal noise (the graph scales it by the
+source module's sigma)."""
 VOC_WAV = "wav"
 """float32 [1, 1, F * hop] in [-1, 1]."""

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from . import contract as C
+from . import nsf
 from .acoustic import AcousticModel, EncodedSentence, encode_units
 from .audio import Audio
 from .frontend.symbols import LinguisticUnit, parse_symbols, with_emotion
@@ -108,15 +110,51 @@ class Synthesizer:
         return self.encode_units(units, speaker)
 
     # --- audio ----------------------------------------------------------------------------------
-    def vocode(self, mel: np.ndarray) -> np.ndarray:
-        """mel float32 [F, num_mels] -> samples float32 [F * hop]."""
-        if len(mel) == 0:
+    NSF_SEED = 0
+    """Seed of the NSF source module's phases and noise: drawn afresh, identically, for each
+    ``vocode`` call, so the same frames always give the same samples."""
+
+    def vocode(self, mel: np.ndarray, f0: np.ndarray | None = None, uv: np.ndarray | None = None) -> np.ndarray:
+        """mel float32 [F, num_mels] -> samples float32 [F * hop].
+
+        NSF voices take either the acoustic output as it is ([F, num_mels], normalized f0 and the
+        voicing score in the last two rows, converted here) or ``mel`` [F, mel bins] with ``f0`` in
+        Hz and ``uv`` (as ``Audio.mel``/``f0``/``uv`` hold them).
+        """
+        if not self.voice.nsf:
+            if f0 is not None or uv is not None:
+                raise ValueError(f"voice {self.voice.name!r} is not an NSF voice: it takes no f0/uv")
+            if len(mel) == 0:
+                return np.zeros(0, np.float32)
+            (wav,) = self.vocoder.run(None, {self.vocoder.get_inputs()[0].name: np.ascontiguousarray(mel.T[None])})
+            return wav.reshape(-1)
+        if f0 is None and uv is None and mel.shape[1] == self.voice.num_mels:
+            mel, f0, uv = nsf.split_acoustic(mel, self.voice.f0_denorm, self.voice.uv_threshold)
+        if f0 is None or uv is None or mel.shape[1] != self.voice.mel_bins:
+            raise ValueError(f"NSF voice {self.voice.name!r} vocodes [F, {self.voice.num_mels}] acoustic frames, "
+                             f"or [F, {self.voice.mel_bins}] mel frames with f0 and uv")
+        return self._vocode_nsf(nsf.vocoder_input(mel, f0, uv, self.voice.uv_threshold))
+
+    def _vocode_nsf(self, frames: np.ndarray) -> np.ndarray:
+        """NSF vocoder frames [F, mels + 2] (f0 in Hz, uv 0/1) -> samples [F * hop]."""
+        if len(frames) == 0:
             return np.zeros(0, np.float32)
-        (wav,) = self.vocoder.run(None, {self.vocoder.get_inputs()[0].name: np.ascontiguousarray(mel.T[None])})
+        shapes = {i.name: i.shape for i in self.vocoder.get_inputs()}
+        waves = int(shapes[C.VOC_NSF_PHASE][1])
+        rng = np.random.default_rng(self.NSF_SEED)
+        phase = rng.uniform(-np.pi, np.pi, (1, waves, 1)).astype(np.float32)
+        phase[:, 0] = 0.0
+        noise = rng.standard_normal((1, waves, len(frames) * self.voice.hop_length), dtype=np.float32)
+        (wav,) = self.vocoder.run(None, {
+            C.VOC_MEL: np.ascontiguousarray(frames.T[None]), C.VOC_NSF_PHASE: phase, C.VOC_NSF_NOISE: noise,
+        })
         return wav.reshape(-1)
 
     def _render(self, ids: EncodedSentence, o: SynthesisOptions) -> Audio:
         mel = self.acoustic.mel(ids, speed=o.speed, pitch=o.pitch, energy=o.energy, intensity=o.intensity)
+        if self.voice.nsf:
+            mel, f0, uv = nsf.split_acoustic(mel, self.voice.f0_denorm, self.voice.uv_threshold)
+            return Audio(self.vocode(mel, f0, uv), self.voice.sample_rate, mel, f0, uv)
         return Audio(self.vocode(mel), self.voice.sample_rate, mel)
 
     def _options(self, **kwargs) -> SynthesisOptions:

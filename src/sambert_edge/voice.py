@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import contract
+from . import contract, nsf as nsf_lib
 from .frontend.symbols import EMOTION_NAMES
 
 
@@ -36,7 +36,7 @@ class VoiceConfig:
     hop_length: int
     """Waveform samples per mel frame (product of the vocoder upsample scales)."""
     num_mels: int
-    """Mel bins the acoustic model emits and the vocoder reads."""
+    """Rows per frame the acoustic model emits: the mel bins, plus f0 and uv (82 = 80 + 2) for NSF voices."""
     outputs_per_step: int
     """Frames per decoder step (r), also the LFR grouping factor."""
     speakers: tuple[str, ...]
@@ -49,7 +49,13 @@ class VoiceConfig:
     contract_version: int = contract.CONTRACT_VERSION
     default_emotion: str = "neutral"
     nsf: bool = False
-    """NSF voices emit f0/uv rows as well (not supported by this engine yet)."""
+    """NSF voice: the acoustic model's last two rows are a normalized f0 and a voicing score, which
+    the engine turns into f0 in Hz and 0/1 voicing for the NSF vocoder (:mod:`sambert_edge.nsf`)."""
+    f0_denorm: dict[str, Any] | None = None
+    """NSF only: how f0 is de-normalized, ``{"kind": "mvn", "mean", "std"}`` (from ``am/mvn.npy``) or
+    ``{"kind": "minmax", "min", "max"}``, both with ``"floor"`` (Hz, default 30)."""
+    uv_threshold: float = nsf_lib.UV_THRESHOLD
+    """NSF only: voicing scores below it are unvoiced (0), the rest voiced (1)."""
     files: dict[str, str] = field(default_factory=lambda: dict(contract.GRAPH_FILES))
     """Graph role -> file name inside the voice folder."""
     precision: str = "fp32"
@@ -67,9 +73,31 @@ class VoiceConfig:
         if self.default_speaker not in self.speakers:
             raise VoiceError(f"voice {self.name!r}: default speaker {self.default_speaker!r} not offered")
         if self.nsf:
-            raise VoiceError(f"voice {self.name!r}: NSF voices are not supported yet")
+            self._check_nsf()
+        elif self.f0_denorm is not None:
+            raise VoiceError(f"voice {self.name!r}: f0_denorm is only for NSF voices (nsf: true)")
         if self.precision not in PRECISIONS:
             raise VoiceError(f"voice {self.name!r}: precision {self.precision!r} is not one of {', '.join(PRECISIONS)}")
+
+    def _check_nsf(self) -> None:
+        if self.f0_denorm is None:
+            raise VoiceError(f"voice {self.name!r}: an NSF voice needs f0_denorm (how to de-normalize f0)")
+        try:
+            spec = nsf_lib.check_f0_denorm(self.f0_denorm)
+        except ValueError as e:
+            raise VoiceError(f"voice {self.name!r}: {e}") from None
+        object.__setattr__(self, "f0_denorm", spec)
+        threshold = self.uv_threshold
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 < threshold <= 1.0:
+            raise VoiceError(f"voice {self.name!r}: uv_threshold must be a number in (0, 1], got {threshold!r}")
+        if self.num_mels <= nsf_lib.NSF_ROWS:
+            raise VoiceError(f"voice {self.name!r}: an NSF voice emits mel rows plus f0 and uv; num_mels "
+                             f"{self.num_mels} is too small")
+
+    @property
+    def mel_bins(self) -> int:
+        """Mel bins per frame without the NSF f0/uv rows (``Audio.mel`` width)."""
+        return self.num_mels - nsf_lib.NSF_ROWS if self.nsf else self.num_mels
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> VoiceConfig:
@@ -95,6 +123,8 @@ class VoiceConfig:
         out = dataclasses.asdict(self)
         out["speakers"] = list(self.speakers)
         out["emotions"] = list(self.emotions)
+        if not self.nsf:  # non-NSF voice.json files stay as they were
+            del out["f0_denorm"], out["uv_threshold"]
         return out
 
     @classmethod

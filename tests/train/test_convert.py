@@ -180,13 +180,14 @@ def test_checkpoint_key_mismatch_names_the_checkpoint(model_dir, tmp_path):
         convert_modelscope(root, tmp_path / "out", voice=SECOND)
 
 
-def test_nsf_voice_is_refused(model_dir, tmp_path):
+def test_nsf_am_without_nsf_vocoder_is_refused(model_dir, tmp_path):
+    """NSF voices convert (tests/train/test_convert_nsf.py), but only as an NSF AM + NSF vocoder pair."""
     root = _copy_voice(model_dir, tmp_path)
     config = root / "voices" / SECOND / "am" / "config.yaml"
     data = yaml.safe_load(config.read_text())
     data["Model"]["KanTtsSAMBERT"]["params"]["NSF"] = True
     config.write_text(yaml.safe_dump(data))
-    with pytest.raises(ConvertError, match="NSF SAM-BERT voice .*not supported yet"):
+    with pytest.raises(ConvertError, match="the AM is NSF .* but the vocoder has no nsf_params"):
         convert_modelscope(root, tmp_path / "out", voice=SECOND)
 
 

@@ -125,11 +125,16 @@ def test_tiny_fixture_voice_matches_its_generator_script():
     assert check_parity(model, TINY_VOICE, SYMBOLS, atol=MEL_ATOL) <= MEL_ATOL
 
 
-def test_nsf_vocoder_export_is_refused(tmp_path):
+def test_nsf_vocoder_exports_with_phase_and_noise_inputs(tmp_path):
+    """Parity of the NSF vocoder graph with torch: tests/train/test_convert_nsf.py."""
+    import onnxruntime as ort
+
+    from sambert_edge import contract as C
     from sambert_edge.train.export import export_vocoder
 
-    with pytest.raises(NotImplementedError, match="NSF"):
-        export_vocoder(Generator(replace(HifiGanConfig.noncausal_nsf_16k(), channels=16)), tmp_path / "v.onnx")
+    export_vocoder(Generator(replace(HifiGanConfig.noncausal_nsf_16k(), channels=16)), tmp_path / "v.onnx")
+    inputs = {i.name: i.shape for i in ort.InferenceSession(str(tmp_path / "v.onnx")).get_inputs()}
+    assert inputs == {C.VOC_MEL: [1, 82, "F"], C.VOC_NSF_PHASE: [1, 8, 1], C.VOC_NSF_NOISE: [1, 8, "S"]}
 
 
 def test_kantts_checkpoints_convert_to_a_voice_that_reproduces_kantts(tmp_path):

@@ -2,6 +2,8 @@
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,9 @@ from sambert_edge.train import quantize as q  # noqa: E402
 from sambert_edge.voice import VoiceConfig, model_version  # noqa: E402
 
 TINY_VOICE = Path(__file__).resolve().parents[1] / "fixtures" / "tiny_voice"
+INT8_OPS = {"DynamicQuantizeLinear", "MatMulInteger", "ConvInteger", "DynamicQuantizeLSTM", "QuantizeLinear",
+            "DynamicQuantizeMatMul", "MatMulIntegerToFloat", "QLinearConv", "QLinearMatMul"}
+"""Op types that only an INT8 graph has (quantize_dynamic and quantize_static outputs, after ORT fusions)."""
 
 
 def _m(**kw):
@@ -57,6 +62,41 @@ def test_errors_are_zero_for_identical_outputs_and_grow_with_the_difference():
     assert q.log_spectral_distance(audio, louder) == pytest.approx(20 * np.log10(2), rel=1e-3)
 
 
+def test_abs_mel_error_is_max_and_mean_over_the_common_frames():
+    rng = np.random.default_rng(1)
+    ref = [rng.standard_normal((30, 80)).astype(np.float32), rng.standard_normal((5, 80)).astype(np.float32)]
+    other = [r + 0.25 for r in ref]
+    other[0][3, 7] += 1.0  # one outlier raises the max, barely the mean
+    other[1] = np.concatenate([other[1], np.full((4, 80), 99.0, np.float32)])  # extra frames are ignored
+    worst, mean = q.abs_mel_error(ref, other)
+    assert worst == pytest.approx(1.25, abs=1e-5)
+    assert mean == pytest.approx(0.25 + 1.0 / (35 * 80), abs=1e-5)
+
+
+def test_op_counts_see_the_vocoder_as_conv_only():
+    import onnx
+
+    for name in ("encoder.onnx", "vocoder.onnx"):
+        nodes = onnx.load(str(TINY_VOICE / name)).graph.node
+        counts = q.op_counts(TINY_VOICE / name)
+        for op, n in counts.items():
+            assert n == sum(node.op_type == op for node in nodes) > 0
+    assert "Conv" in q.op_counts(TINY_VOICE / "vocoder.onnx")
+    assert not set(q.op_counts(TINY_VOICE / "vocoder.onnx")) & set(q._DYNAMIC_OPS)
+
+
+def test_calibration_feeds_are_what_the_fp32_vocoder_was_given(frontend):
+    sentences = ("你好。", "今天天气很好。")
+    run = q.synthesize_set(TINY_VOICE, sentences, 1, 1, frontend)
+    assert len(run.vocoder_feeds) == len(run.mels) == len(sentences)
+    for feed, mel in zip(run.vocoder_feeds, run.mels):
+        (array,) = feed.values()
+        np.testing.assert_array_equal(array[0].T, mel)
+    reader = q._FeedReader(run.vocoder_feeds)
+    got = list(iter(reader.get_next, None))
+    assert [list(f) for f in got] == [list(f) for f in run.vocoder_feeds]
+
+
 @pytest.fixture(scope="module")
 def quantized(tmp_path_factory, frontend):
     out = tmp_path_factory.mktemp("q") / "tiny_int8"
@@ -83,6 +123,13 @@ def test_report_matches_the_files_written(quantized):
         assert name.endswith(".int8.onnx") == (graph["chosen"] != "fp32")
         for variant in graph["variants"]:
             assert "error" in variant or variant["reasons"] == [] or graph["chosen"] != variant["variant"]
+        int8_ops = {n.op_type for n in __import__("onnx").load(str(out / name)).graph.node} & INT8_OPS
+        assert bool(int8_ops) == (graph["chosen"] != "fp32"), (role, int8_ops)
+        assert graph["ops"] == q.op_counts(TINY_VOICE / name.replace(".int8", ""))
+        for variant in graph["variants"]:
+            if "error" not in variant:
+                assert (variant["mel_max_abs"] >= variant["mel_mean_abs"] >= 0) if role != "vocoder" \
+                    else "mel_max_abs" not in variant
     int8 = [g["chosen"] != "fp32" for g in report["graphs"].values()]
     expected = "int8" if all(int8) else "mixed" if any(int8) else "fp32"
     assert report["precision"] == expected
@@ -114,3 +161,23 @@ def test_quantize_cli_prints_the_table_for_chosen_graphs(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "postnet" in printed and "encoder" not in printed and str(out) in printed
     assert VoiceConfig.load(out).files["encoder"] == "encoder.onnx"
+
+
+def test_runtime_synthesis_never_imports_the_quantizer_or_onnx():
+    code = (f"import sys; from sambert_edge import Synthesizer; "
+            f"Synthesizer.load({str(TINY_VOICE)!r}).synthesize('你好。'); import sambert_edge.cli; "
+            "print(sorted(m for m in sys.modules if m == 'onnx' or m.startswith(('onnx.', "
+            "'onnxruntime.quantization', 'sambert_edge.train'))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_quantize_without_onnx_asks_for_the_export_extra(tmp_path):
+    """The CLI imports the quantizer lazily; with onnx unimportable it says which extra to install."""
+    code = ("import sys; sys.modules['onnx'] = None; from sambert_edge.cli import main; "
+            f"sys.exit(main(['quantize', {str(TINY_VOICE)!r}, {str(tmp_path / 'out')!r}]))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "quantize needs the export extra: pip install 'sambert-edge[export]'" in result.stderr
+    assert not (tmp_path / "out").exists()

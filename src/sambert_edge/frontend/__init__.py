@@ -6,9 +6,16 @@ The heavy parts (jieba, the polyphone model) load on first use of ``Frontend``, 
 ``sambert_edge.frontend.symbols`` alone stays cheap for the engine and training code.
 """
 
+import os
 from importlib import import_module
 
 from .errors import FrontendError
+
+# pypinyin.constants copies its character and phrase tables at import (a second dict of every
+# entry, ~2 MB) unless this is set; it reads it once, at pypinyin's first import, which may come from
+# another library before our pinyin module installs the memory-mapped tables (phrases.install, which
+# needs it too). Nothing here changes those tables at run time, so the copy buys nothing.
+os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
 
 _LAZY = {
     "Analysis": ".analysis", "Sentence": ".analysis", "Syllable": ".analysis", "Word": ".analysis",

@@ -47,7 +47,7 @@ def evaluate(
     Returns {"accuracy": float, "n": int, "correct": int,
              "errors": {char: count}, "confusions": {(char, label, predicted): count}}.
     """
-    import jieba
+    from .segmenter import jieba  # imported there without pkg_resources
 
     predictor = predictor or PinyinPredictor()
     errors: Counter[str] = Counter()
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-neutral", action="store_true", help="skip the neutral-tone word list")
     args = parser.parse_args(argv)
 
-    import jieba
+    from .segmenter import jieba  # imported there without pkg_resources
 
     jieba.setLogLevel(logging.WARNING)
     data = args.data.resolve()

@@ -7,7 +7,7 @@ jieba word is an entry of pypinyin's phrase dictionary its reading there gets a 
 the model overrules a phrase entry only when it is confident.
 
 Measured on the CPP dev split (9,893 sentences, ``cpp_benchmark``): plain pypinyin 87.5%, g2pM alone
-97.36%; this module 97.36% by default, 97.79% without the neutral-tone word list (CPP labels keep the
+97.36%; this module 97.39% by default, 97.79% without the neutral-tone word list (CPP labels keep the
 full tone in 衣服, 收拾, 枇杷 ...). The bonus that is best on CPP is 6 (picked by both halves of a
 two-fold split of dev); 12 is used because g2pM, trained on encyclopedic sentences, is often
 confidently wrong on short colloquial ones (行长, 了解) where the phrase entry is right, and it costs
@@ -32,7 +32,8 @@ from pathlib import Path
 
 from . import phrases
 
-# Before pypinyin's first import: its phrase table comes memory-mapped instead of as ~35 MB of lists.
+# Before pypinyin's first import: its phrase and character tables come memory-mapped instead of as
+# ~45 MB of Python objects, and its mmseg segmenter asks the phrase trie for prefixes (phrases.py).
 phrases.install(Path(str(resources.files("sambert_edge.frontend") / "data")))
 
 from pypinyin import Style, lazy_pinyin  # noqa: E402

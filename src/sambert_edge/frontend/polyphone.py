@@ -55,9 +55,11 @@ class PolyphoneModel:
 
         def gate_table(suffix: str) -> np.ndarray:
             # emb @ W_ih^T + b_ih + b_hh for every vocabulary entry: (V, 4H), gate order i, f, g, o
-            w = state[f"lstm.weight_ih_l0{suffix}"]
-            b = state[f"lstm.bias_ih_l0{suffix}"] + state[f"lstm.bias_hh_l0{suffix}"]
-            return (emb @ w.T + b).astype(np.float32)
+            w = np.asarray(state[f"lstm.weight_ih_l0{suffix}"], dtype=np.float32)
+            b = np.asarray(state[f"lstm.bias_ih_l0{suffix}"] + state[f"lstm.bias_hh_l0{suffix}"], dtype=np.float32)
+            table = emb @ w.T  # float32, like ``(emb @ w.T + b).astype(float32)`` with no temporaries
+            table += b
+            return table
 
         h = _HIDDEN
         # Both directions as one (2H) state: x_t = [fw gates of token t | bw gates of token T-1-t].

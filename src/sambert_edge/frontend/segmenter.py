@@ -12,6 +12,7 @@ words added at run time (``add_word``), which go to a small overlay dict.
 from __future__ import annotations
 
 import json
+import sys
 import warnings
 from collections.abc import Iterator, MutableMapping
 from importlib import resources
@@ -19,11 +20,35 @@ from pathlib import Path
 
 import marisa_trie
 
-with warnings.catch_warnings():
-    # jieba 0.42 imports the deprecated pkg_resources at import time; that warning is jieba's
-    # affair and would otherwise reach every user of the CLI on stderr.
-    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
-    import jieba
+
+def _import_jieba():
+    """``import jieba`` without ``pkg_resources``.
+
+    jieba 0.42 (``jieba/_compat.py``) imports setuptools' deprecated ``pkg_resources`` only to open
+    its own data files, and falls back to plain ``open`` next to its modules when that import fails.
+    pkg_resources scans every installed distribution at import: ~8 MB resident and a deprecation
+    warning on stderr. So jieba is imported with pkg_resources blocked (a ``None`` entry in
+    ``sys.modules`` makes ``import pkg_resources`` raise ImportError); if something imported
+    pkg_resources already, jieba simply uses it.
+    """
+    if "jieba" in sys.modules:
+        return sys.modules["jieba"]
+    block = "pkg_resources" not in sys.modules
+    if block:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+    try:
+        with warnings.catch_warnings():
+            # If pkg_resources does get imported, its deprecation warning is jieba's affair and would
+            # otherwise reach every user of the CLI on stderr.
+            warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+            import jieba
+    finally:
+        if block and "pkg_resources" in sys.modules and sys.modules["pkg_resources"] is None:
+            del sys.modules["pkg_resources"]
+    return jieba
+
+
+jieba = _import_jieba()
 
 FREQ_FILE = "jieba_freq.marisa"
 """Word (or word prefix, frequency 0) -> jieba frequency, as a ``RecordTrie("<I")``."""
@@ -76,8 +101,12 @@ def load_tokenizer(folder: Path | None = None) -> jieba.Tokenizer:
     """A jieba ``Tokenizer`` ready to cut, on the memory-mapped dictionary in ``folder`` (default: package data)."""
     folder = folder or data_dir()
     info = json.loads((folder / INFO_FILE).read_text(encoding="utf-8"))
-    trie = marisa_trie.RecordTrie("<I").mmap(str(folder / FREQ_FILE))
     tokenizer = jieba.Tokenizer()
+    if info.get("jieba") != jieba.__version__:
+        # Built from another jieba (its pin was overridden): its own dictionary, same cuts, more memory.
+        tokenizer.initialize()
+        return tokenizer
+    trie = marisa_trie.RecordTrie("<I").mmap(str(folder / FREQ_FILE))
     tokenizer.FREQ = TrieFreq(trie)
     tokenizer.total = int(info["total"])
     tokenizer.initialized = True  # jieba would otherwise load dict.txt into a dict on first cut

@@ -7,6 +7,7 @@ Expected layout (ModelScope Dec 2022 onward, e.g. ``damo/speech_sambert-hifigan_
     MODEL_DIR/voices/<v>/audio_config.yaml       (optional: audio_config.sampling_rate)
     MODEL_DIR/voices/<v>/am/config.yaml          Model.KanTtsSAMBERT.params, linguistic_unit.speaker_list
     MODEL_DIR/voices/<v>/am/ckpt/checkpoint_<N>.pth   (the highest N is used, as ModelScope does)
+    MODEL_DIR/voices/<v>/am/mvn.npy              (NSF voices with nsf_norm_type mean_std: f0 mean, std)
     MODEL_DIR/voices/<v>/voc/config.yaml         Model.Generator.params
     MODEL_DIR/voices/<v>/voc/ckpt/checkpoint_<N>.pth  ({"model": {"generator": ...}}; highest N)
 
@@ -64,6 +65,8 @@ class ModelScopeVoice:
     emotions: tuple[str, ...]
     available: tuple[str, ...]
     """Every voice the model directory lists (``voices.json`` order)."""
+    f0_denorm: dict | None = None
+    """NSF voices: the f0 de-normalization for ``voice.json`` (:func:`sambert_edge.nsf.kantts_f0_denorm`)."""
 
 
 @dataclass(frozen=True)
@@ -211,12 +214,10 @@ def find_voice(model_dir: str | Path, voice: str | None = None) -> ModelScopeVoi
     gen = ((voc_yaml.get("Model") or {}).get("Generator") or {}).get("params")
     if not isinstance(gen, dict):
         raise ConvertError(f"{voc_config} has no Model.Generator.params (not a HiFi-GAN vocoder)")
-    if params.get("NSF") or params.get("SE"):
-        kind = "NSF" if params.get("NSF") else "speaker-embedding (SE)"
-        raise ConvertError(f"voice {name!r} is an {kind} SAM-BERT voice ({am_config}); "
-                           "exporting NSF and SE voices is not supported yet")
-    if gen.get("nsf_params"):
-        raise ConvertError(f"voice {name!r} has an NSF HiFi-GAN vocoder ({voc_config}); not supported yet")
+    if params.get("SE"):
+        raise ConvertError(f"voice {name!r} is a speaker-embedding (SE) SAM-BERT voice ({am_config}); "
+                           "exporting SE voices is not supported yet")
+    f0_denorm = _nsf_f0_denorm(name, voice_dir, am_config, voc_config, params, gen)
     if int(gen.get("out_channels", 1)) != 1:
         raise ConvertError(f"voice {name!r}: multi-band (PQMF) vocoders are not supported ({voc_config})")
     ling = am_yaml.get("linguistic_unit") or {}
@@ -238,7 +239,36 @@ def find_voice(model_dir: str | Path, voice: str | None = None) -> ModelScopeVoi
         speakers=speakers,
         emotions=_emotions(ling, name, am_config),
         available=available,
+        f0_denorm=f0_denorm,
     )
+
+
+def _nsf_f0_denorm(name: str, voice_dir: Path, am_config: Path, voc_config: Path, params: dict,
+                   gen: dict) -> dict | None:
+    """None for a plain voice; the f0 de-normalization of an NSF voice (AM ``NSF: true`` with
+    ``num_mels`` 82 and a vocoder with ``nsf_params``), read as ModelScope does."""
+    from .. import nsf
+
+    am_nsf, voc_nsf = bool(params.get("NSF")), bool(gen.get("nsf_params"))
+    if not am_nsf and not voc_nsf:
+        return None
+    if am_nsf != voc_nsf:
+        which = f"the AM is NSF ({am_config}) but the vocoder has no nsf_params ({voc_config})" if am_nsf else \
+            f"the vocoder is NSF ({voc_config}) but the AM is not NSF ({am_config})"
+        raise ConvertError(f"voice {name!r}: {which}; both must be NSF or neither")
+    mels = int(params.get("num_mels", 80))
+    rows = int(gen.get("in_channels", 80)) + nsf.NSF_ROWS
+    if mels != rows:
+        raise ConvertError(f"voice {name!r}: the NSF AM emits {mels} rows ({am_config}) but the NSF vocoder "
+                           f"reads {rows} (in_channels + f0 + uv, {voc_config})")
+    mvn = voice_dir / "am" / "mvn.npy"
+    try:
+        return nsf.kantts_f0_denorm(params, mvn)
+    except FileNotFoundError:
+        raise ConvertError(f"NSF voice {name!r} (nsf_norm_type mean_std) needs its f0 statistics: "
+                           f"missing {mvn}") from None
+    except (OSError, ValueError) as e:
+        raise ConvertError(f"NSF voice {name!r}: cannot use {mvn}: {e}") from None
 
 
 def require_export_extra() -> None:
@@ -283,6 +313,7 @@ def _export_fp32(voice: ModelScopeVoice, out_dir: Path, name: str):
         return convert_kantts_voice(
             voice.am_config, voice.am_checkpoint, voice.voc_config, voice.voc_checkpoint, out_dir,
             name=name, emotions=voice.emotions, speakers=voice.speakers, sample_rate=voice.sample_rate,
+            f0_denorm=voice.f0_denorm,
         )
     except CheckpointKeyError as e:
         raise ConvertError(f"{_key_error_source(e, voice)}: {e}") from None
@@ -315,6 +346,9 @@ def convert_modelscope(
     out = Path(out_dir)
     _check_out_dir(out, overwrite)
     found = find_voice(model_dir, voice)
+    if precision == "int8" and found.f0_denorm is not None:
+        raise ConvertError(f"voice {found.name!r} is an NSF voice: --precision int8 is not supported for NSF "
+                           "voices yet; convert with fp32")
     quantize_voice = _quantizer() if precision == "int8" else None
     name = name or found.name
     log.info("converting voice %s: AM %s, vocoder %s", found.name, found.am_checkpoint, found.voc_checkpoint)

@@ -197,13 +197,31 @@ def export_vocoder(generator: nn.Module, path: Path) -> None:
         _export(copy.deepcopy(generator).eval(), (mel,), path, (C.VOC_MEL,), (C.VOC_WAV,),
                 {C.VOC_MEL: {2: "F"}, C.VOC_WAV: {2: "S"}})
         return
-    if generator.config.nsf_params is not None:
-        raise NotImplementedError("exporting NSF HiFi-GAN voices is not supported yet")
     gen = copy.deepcopy(generator).eval()
     if gen.config.use_weight_norm:
         gen.remove_weight_norm()
     mel = torch.zeros(1, gen.config.input_rows, 8)
-    _export(gen, (mel,), path, (C.VOC_MEL,), (C.VOC_WAV,), {C.VOC_MEL: {2: "F"}, C.VOC_WAV: {2: "S"}})
+    if gen.config.nsf_params is None:
+        _export(gen, (mel,), path, (C.VOC_MEL,), (C.VOC_WAV,), {C.VOC_MEL: {2: "F"}, C.VOC_WAV: {2: "S"}})
+        return
+    waves = gen.config.nsf_params.nb_harmonics + 1
+    mel[:, -2] = 200.0  # f0 in Hz
+    phase = torch.zeros(1, waves, 1)
+    noise = torch.zeros(1, waves, 8 * gen.config.hop_length)
+    _export(NsfVocoderGraph(gen), (mel, phase, noise), path, (C.VOC_MEL, C.VOC_NSF_PHASE, C.VOC_NSF_NOISE),
+            (C.VOC_WAV,), {C.VOC_MEL: {2: "F"}, C.VOC_NSF_NOISE: {2: "S"}, C.VOC_WAV: {2: "S"}})
+
+
+class NsfVocoderGraph(nn.Module):
+    """NSF HiFi-GAN with the source module's random phases and noise as inputs (the engine draws them)."""
+
+    def __init__(self, generator: Generator):
+        super().__init__()
+        self.generator = generator
+
+    def forward(self, mel, phase, noise):
+        """mel [1, mels + 2, F] (f0 Hz, uv 0/1 last); phase [1, K, 1]; noise [1, K, F * hop] -> wav [1, 1, F * hop]."""
+        return self.generator(mel, phase, noise)
 
 
 def export_voice(
@@ -217,15 +235,23 @@ def export_voice(
     sample_rate: int,
     default_speaker: str | None = None,
     sentence_silence_s: float = 0.2,
+    f0_denorm: dict | None = None,
 ) -> VoiceConfig:
     """Export ``model`` + ``generator`` into ``out_dir`` (created) and write its ``voice.json``.
 
     ``speakers`` is the KAN-TTS ``speaker_list`` (speaker id = position); ``emotions`` the emotion
-    names the voice offers. Returns the written :class:`VoiceConfig`.
+    names the voice offers. NSF voices (an NSF AM with 82 rows and an NSF HiFi-GAN) need
+    ``f0_denorm`` (see :mod:`sambert_edge.nsf`). Returns the written :class:`VoiceConfig`.
     """
     cfg = model.config
-    if cfg.NSF or cfg.SE:
-        raise NotImplementedError("NSF and speaker-embedding (SE) SAM-BERT voices are not exportable yet")
+    if cfg.SE:
+        raise NotImplementedError("speaker-embedding (SE) SAM-BERT voices are not exportable yet")
+    nsf = getattr(generator.config, "nsf_params", None) is not None
+    if cfg.NSF != nsf:
+        raise ValueError("an NSF SAM-BERT needs an NSF HiFi-GAN vocoder and vice versa "
+                         f"(AM NSF {cfg.NSF}, vocoder nsf_params {'set' if nsf else 'absent'})")
+    if nsf and f0_denorm is None:
+        raise ValueError("an NSF voice needs f0_denorm (f0 mean/std from am/mvn.npy, or the global min/max)")
     if len(speakers) > cfg.speaker:
         raise ValueError(f"{len(speakers)} speakers but the speaker table has {cfg.speaker} rows")
     if generator.config.input_rows != cfg.num_mels:
@@ -250,6 +276,8 @@ def export_voice(
         files=files,
         model_version=model_version(out, files),
         sentence_silence_s=sentence_silence_s,
+        nsf=nsf,
+        f0_denorm=f0_denorm if nsf else None,
     )
     voice.save(out)
     log.info("exported voice %s to %s (model version %s)", name, out, voice.model_version)
@@ -310,12 +338,19 @@ def convert_kantts_voice(
     emotions: tuple[str, ...] = ("neutral",),
     speakers: tuple[str, ...] | None = None,
     sample_rate: int = 16000,
+    f0_denorm: dict | None = None,
 ) -> VoiceConfig:
     """KAN-TTS / ModelScope checkpoints (``am/config.yaml``, ``am/ckpt/checkpoint_N.pth``, ``voc/...``)
-    -> voice folder. ``speakers`` defaults to the AM config's ``linguistic_unit.speaker_list``."""
+    -> voice folder. ``speakers`` defaults to the AM config's ``linguistic_unit.speaker_list``.
+    NSF voices: ``f0_denorm`` defaults to what ModelScope uses (``mvn.npy`` beside ``am_config``,
+    or the config's global min/max; :func:`sambert_edge.nsf.kantts_f0_denorm`)."""
+    from ..nsf import kantts_f0_denorm
     from .models import HifiGanConfig, SambertConfig, load_hifigan_checkpoint, load_sambert_checkpoint
 
     am_yaml = _read_config(am_config)
+    am_params = am_yaml["Model"]["KanTtsSAMBERT"]["params"]
+    if am_params.get("NSF") and f0_denorm is None:
+        f0_denorm = kantts_f0_denorm(am_params, Path(am_config).parent / "mvn.npy")
     if speakers is None:
         listed = (am_yaml.get("linguistic_unit") or {}).get("speaker_list")
         if not listed:
@@ -326,7 +361,7 @@ def convert_kantts_voice(
     generator = Generator(HifiGanConfig.from_kantts_yaml(_read_config(voc_config)))
     load_hifigan_checkpoint(generator, voc_checkpoint)
     return export_voice(model.eval(), generator.eval(), out_dir, name=name, speakers=speakers,
-                        emotions=emotions, sample_rate=sample_rate)
+                        emotions=emotions, sample_rate=sample_rate, f0_denorm=f0_denorm)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,9 +14,12 @@ within ``MAX_REL_MEL_ERROR`` / ``MAX_LSD_DB``; else fp32 stays. The output folde
 files, ``voice.json`` with ``precision`` fp32 | int8 | mixed and a new model version, and
 ``quantization.json`` with every measurement.
 
-Variants: ``dynamic`` (weights int8 per channel, activations quantized at run time; MatMul, Gemm,
-LSTM, Attention), ``dynamic-conv`` (the same plus Conv, vocoder only) and ``static`` (QDQ, int8
-weights and activations with ranges calibrated on the fp32 voice's own mels; vocoder only).
+Variants: ``dynamic`` (weights int8, activations quantized at run time; MatMul, Gemm, LSTM,
+Attention), ``dynamic-conv`` (the same plus Conv, vocoder only) and ``static`` (QDQ, int8 weights per
+channel and int8 activations with ranges calibrated on the exact vocoder inputs (mels; NSF voices
+also f0/uv, phases, noise) that the fp32 voice produced for the calibration sentences; vocoder only).
+The report counts each graph's MatMul/Gemm/LSTM/Attention/Conv nodes: a conv-only graph (HiFi-GAN)
+gains nothing from ``dynamic``, which leaves convolutions alone.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnx  # at import time, so that an install without the export extra fails before any work
 
 from ..voice import VoiceConfig, model_version
 
@@ -47,9 +51,16 @@ DEFAULT_SENTENCES = (
     "这本书一共有三百二十页，我已经读完了一半。",
     "明天早上七点半叫我起床，别忘了。",
 )
+WEIGHT_TYPE = "QUInt8"
+"""Unsigned int8 weights for the dynamic variants. Measured 2026-11-24 (onnxruntime 1.32, AMD EPYC
+with AVX2 but no VNNI, 1 thread, full-size random voice): signed QInt8 weights gave 20-40x the mel
+error of QUInt8 at the same size (encoder 0.115 vs 0.005, decoder_step 0.19 vs 0.008 relative mel
+error), because AVX2's u8 x s8 multiply-add saturates its 16-bit sums; u8 x u8 does not, and ARM
+boards have no such problem either way. Speed differed by less than the noise of the loaded machine."""
 ACOUSTIC_ROLES = ("encoder", "duration_step", "decoder_memory", "decoder_step", "postnet")
 ROLES = ACOUSTIC_ROLES + ("vocoder",)
 _DYNAMIC_OPS = ["MatMul", "Gemm", "LSTM", "Attention"]
+_COUNTED_OPS = (*_DYNAMIC_OPS, "Conv", "ConvTranspose")
 
 
 class QuantizeError(ValueError):
@@ -64,18 +75,22 @@ class Run:
     audios: list[np.ndarray]
     seconds: dict[str, float] = field(default_factory=dict)
     """Graph role -> time spent in its session.run, summed over the sentences."""
+    vocoder_feeds: list[dict[str, np.ndarray]] = field(default_factory=list)
+    """The vocoder's input feeds of one pass (calibration data for static quantization)."""
 
 
 class _TimedSession:
-    """Proxy of an ``InferenceSession`` that adds up the wall time of ``run``."""
+    """Proxy of an ``InferenceSession`` that adds up the wall time of ``run`` (and can keep its feeds)."""
 
-    def __init__(self, session: Any, totals: dict[str, float], role: str):
-        self._session, self._totals, self._role = session, totals, role
+    def __init__(self, session: Any, totals: dict[str, float], role: str, feeds: list | None = None):
+        self._session, self._totals, self._role, self._feeds = session, totals, role, feeds
 
-    def run(self, *args: Any, **kwargs: Any) -> Any:
+    def run(self, output_names: Any, feed: dict[str, np.ndarray], *args: Any, **kwargs: Any) -> Any:
+        if self._feeds is not None:
+            self._feeds.append(dict(feed))
         start = time.perf_counter()
         try:
-            return self._session.run(*args, **kwargs)
+            return self._session.run(output_names, feed, *args, **kwargs)
         finally:
             self._totals[self._role] = self._totals.get(self._role, 0.0) + time.perf_counter() - start
 
@@ -91,7 +106,8 @@ def synthesize_set(voice_dir: Path, sentences: tuple[str, ...], threads: int, ru
     totals: dict[str, float] = {}
     for role in ACOUSTIC_ROLES:
         setattr(synth.acoustic, role, _TimedSession(getattr(synth.acoustic, role), totals, role))
-    synth.vocoder = _TimedSession(synth.vocoder, totals, "vocoder")
+    feeds: list[dict[str, np.ndarray]] = []
+    synth.vocoder = _TimedSession(synth.vocoder, totals, "vocoder", feeds)
     voice = synth.voice
     encoded = [synth.encode_units(s.units(voice.default_emotion, voice.default_speaker), None)
                for text in sentences for s in frontend.analyze(text).sentences]
@@ -100,12 +116,13 @@ def synthesize_set(voice_dir: Path, sentences: tuple[str, ...], threads: int, ru
     audios: list[np.ndarray] = []
     for i in range(runs + 1):  # the first pass warms the sessions up and is not timed
         totals.clear()
+        feeds.clear()
         mels = [synth.acoustic.mel(ids, speed=1.0, pitch=0.0, energy=1.0, intensity=1.0) for ids in encoded]
         audios = [synth.vocode(mel) for mel in mels]
         if i:
             passes.append(dict(totals))
     seconds = {role: statistics.median(p.get(role, 0.0) for p in passes) for role in ROLES}
-    return Run(mels, audios, seconds)
+    return Run(mels, audios, seconds, list(feeds))
 
 
 def rel_mel_error(reference: list[np.ndarray], other: list[np.ndarray]) -> float:
@@ -117,6 +134,19 @@ def rel_mel_error(reference: list[np.ndarray], other: list[np.ndarray]) -> float
         ref_values.append(a.ravel())
     spread = float(np.concatenate(ref_values).std()) or 1.0
     return float(np.concatenate(diffs).mean() / spread)
+
+
+def abs_mel_error(reference: list[np.ndarray], other: list[np.ndarray]) -> tuple[float, float]:
+    """(max, mean) |other - reference| over the frames both have (mel units, log magnitude)."""
+    diffs = [np.abs(a[:min(len(a), len(b))] - b[:min(len(a), len(b))]).ravel() for a, b in zip(reference, other)]
+    flat = np.concatenate(diffs) if diffs else np.zeros(0)
+    return (float(flat.max()), float(flat.mean())) if flat.size else (0.0, 0.0)
+
+
+def op_counts(path: Path) -> dict[str, int]:
+    """Nodes per op type among those quantization can touch (MatMul ... ConvTranspose), top graph only."""
+    nodes = onnx.load(str(path), load_external_data=False).graph.node
+    return {op: n for op in _COUNTED_OPS if (n := sum(node.op_type == op for node in nodes))}
 
 
 def log_spectral_distance(reference: list[np.ndarray], other: list[np.ndarray], n_fft: int = 512) -> float:
@@ -160,28 +190,30 @@ def variants(role: str) -> tuple[str, ...]:
     return ("dynamic", "dynamic-conv", "static") if role == "vocoder" else ("dynamic",)
 
 
-class _MelReader:
-    """Calibration data for static quantization of the vocoder: the fp32 voice's own mels."""
+class _FeedReader:
+    """``CalibrationDataReader`` for static quantization of the vocoder: the feeds the fp32 voice
+    gave it (mel [1, num_mels, F]; NSF voices also phases and noise), one per sentence."""
 
-    def __init__(self, input_name: str, mels: list[np.ndarray]):
-        self._items = iter([{input_name: np.ascontiguousarray(m.T[None], np.float32)} for m in mels if len(m)])
+    def __init__(self, feeds: list[dict[str, np.ndarray]]):
+        self._items = iter([f for f in feeds if all(v.size for v in f.values())])
 
     def get_next(self) -> dict[str, np.ndarray] | None:
         return next(self._items, None)
 
 
-def quantize_graph(src: Path, dst: Path, variant: str, mels: list[np.ndarray]) -> None:
-    """Write the ``variant`` INT8 version of the graph ``src`` to ``dst``."""
-    import onnxruntime as ort
+def quantize_graph(src: Path, dst: Path, variant: str, feeds: list[dict[str, np.ndarray]]) -> None:
+    """Write the ``variant`` INT8 version of the graph ``src`` to ``dst`` (``feeds``: static calibration)."""
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_dynamic, quantize_static
 
+    weight_type = getattr(QuantType, WEIGHT_TYPE)
     if variant in ("dynamic", "dynamic-conv"):
         ops = _DYNAMIC_OPS + (["Conv"] if variant == "dynamic-conv" else [])
-        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, op_types_to_quantize=ops)
+        quantize_dynamic(str(src), str(dst), weight_type=weight_type, op_types_to_quantize=ops)
     elif variant == "static":
-        name = ort.InferenceSession(str(src), providers=["CPUExecutionProvider"]).get_inputs()[0].name
-        quantize_static(str(src), str(dst), _MelReader(name, mels), quant_format=QuantFormat.QDQ,
-                        per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+        if not feeds:
+            raise QuantizeError("static quantization needs calibration feeds (no sentence gave any frames)")
+        quantize_static(str(src), str(dst), _FeedReader(feeds), quant_format=QuantFormat.QDQ,
+                        per_channel=True, activation_type=QuantType.QInt8, weight_type=weight_type)
     else:
         raise QuantizeError(f"unknown variant {variant!r}")
 
@@ -235,7 +267,7 @@ def quantize_voice(voice_dir: str | Path, out_dir: str | Path, *, graphs: tuple[
                 candidate = Path(tmp) / f"{role}.{variant}.onnx"
                 entry: dict[str, Any] = {"variant": variant, **base}
                 try:
-                    quantize_graph(src, candidate, variant, fp32.mels)
+                    quantize_graph(src, candidate, variant, fp32.vocoder_feeds)
                     shutil.copyfile(candidate, trial / voice.files[role])
                     run = synthesize_set(trial, sentences, threads, runs, frontend)
                 except Exception as e:  # noqa: BLE001 - a variant onnxruntime cannot build or run is reported, not fatal
@@ -247,9 +279,11 @@ def quantize_voice(voice_dir: str | Path, out_dir: str | Path, *, graphs: tuple[
                 entry.update(mb=candidate.stat().st_size / 1e6, seconds=run.seconds[role],
                              rel_mel_error=rel_mel_error(fp32.mels, run.mels) if role in ACOUSTIC_ROLES else None,
                              lsd_db=log_spectral_distance(fp32.audios, run.audios))
+                if role in ACOUSTIC_ROLES:
+                    entry["mel_max_abs"], entry["mel_mean_abs"] = abs_mel_error(fp32.mels, run.mels)
                 measured.append(entry)
             best = choose([m for m in measured if "error" not in m])
-            report["graphs"][role] = {**base, "variants": measured, "chosen": best["variant"] if best else "fp32"}
+            report["graphs"][role] = {**base, "ops": op_counts(src), "variants": measured, "chosen": best["variant"] if best else "fp32"}
             if best:
                 chosen_files[role] = Path(tmp) / f"{role}.{best['variant']}.onnx"
         _write_voice(voice_dir, out_dir, voice, files, chosen_files, report)
@@ -260,6 +294,7 @@ def quantize_voice(voice_dir: str | Path, out_dir: str | Path, *, graphs: tuple[
         "mb": sum((out_dir / f).stat().st_size for f in report["files"].values()) / 1e6,
         "fp32_seconds": sum(fp32.seconds.values()), "seconds": sum(final.seconds.values()),
         "rel_mel_error": rel_mel_error(fp32.mels, final.mels),
+        "mel_max_abs": abs_mel_error(fp32.mels, final.mels)[0],
         "lsd_db": log_spectral_distance(fp32.audios, final.audios),
     }
     (out_dir / "quantization.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n")

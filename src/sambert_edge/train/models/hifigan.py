@@ -32,8 +32,13 @@ class SourceModule(nn.Module):
         self.upsample_ratio = upsample_ratio
         self.ffn = nn.Sequential(WNConv1d(params.nb_harmonics + 1, 1, kernel_size=1), nn.Tanh())
 
-    def forward(self, pitch: torch.Tensor, uv: torch.Tensor) -> torch.Tensor:
-        """pitch: [B, 1, T] Hz; uv: [B, 1, T] voicing in [0, 1]. Returns [B, 1, T * hop]."""
+    def forward(self, pitch: torch.Tensor, uv: torch.Tensor, phase: torch.Tensor | None = None,
+                noise: torch.Tensor | None = None) -> torch.Tensor:
+        """pitch: [B, 1, T] Hz; uv: [B, 1, T] voicing in [0, 1]. Returns [B, 1, T * hop].
+
+        ``phase`` [B, K, 1] (K = harmonics + 1; row 0 is used as 0) and ``noise`` [B, K, T * hop]
+        (standard normal; scaled by sigma here) replace the random draws when given (ONNX export).
+        """
         p = self.params
         n_waves = p.nb_harmonics + 1
         with torch.no_grad():
@@ -41,10 +46,18 @@ class SourceModule(nn.Module):
             uv_samples = F.interpolate(uv, scale_factor=float(self.upsample_ratio), mode="nearest")
             harmonics = torch.arange(1, n_waves + 1, device=pitch.device, dtype=pitch.dtype).view(1, -1, 1)
             freqs = pitch_samples * harmonics / p.sampling_rate
-            theta = 2 * math.pi * (torch.cumsum(freqs, dim=-1) % 1)
-            phase = Uniform(low=-math.pi, high=math.pi).sample((pitch.size(0), n_waves, 1)).to(pitch.device)
-            phase[:, 0, :] = 0
-            noise = Normal(loc=0.0, scale=p.sigma).sample(theta.shape).to(pitch.device)
+            # torch's CPU cumsum accumulates float32 in double; spelled out so that the ONNX graph
+            # (whose CumSum accumulates in the input type) keeps the phase exact over long inputs.
+            theta = 2 * math.pi * (torch.cumsum(freqs.double(), dim=-1).to(freqs.dtype) % 1)
+            if phase is None:
+                phase = Uniform(low=-math.pi, high=math.pi).sample((pitch.size(0), n_waves, 1)).to(pitch.device)
+                phase[:, 0, :] = 0
+            else:
+                phase = torch.cat([torch.zeros_like(phase[:, :1]), phase[:, 1:]], dim=1)
+            if noise is None:
+                noise = Normal(loc=0.0, scale=p.sigma).sample(theta.shape).to(pitch.device)
+            else:
+                noise = noise * p.sigma
             e_voice = p.alpha * torch.sin(theta + phase) + noise
             e_unvoice = p.alpha / 3 / p.sigma * noise
             excitation = e_voice * uv_samples + e_unvoice * (1 - uv_samples)
@@ -113,12 +126,15 @@ class Generator(nn.Module):
                     conv_cls(1, ch_out, u * 2, u, padding=u // 2, use_weight_norm=c.use_weight_norm)
                 )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x: [B, input_rows, T] normalized mel (+ f0 in Hz and uv rows for NSF). Returns [B, 1, T * hop] in [-1, 1]."""
+    def forward(self, x: torch.Tensor, phase: torch.Tensor | None = None,
+                noise: torch.Tensor | None = None) -> torch.Tensor:
+        """x: [B, input_rows, T] normalized mel (+ f0 in Hz and uv rows for NSF). Returns [B, 1, T * hop] in [-1, 1].
+
+        NSF only: ``phase``/``noise`` fix the source module's random draws (see ``SourceModule``)."""
         c = self.config
         excitation = None
         if c.nsf_params is not None:
-            excitation = self.source_module(x[:, -2:-1, :], x[:, -1:, :])
+            excitation = self.source_module(x[:, -2:-1, :], x[:, -1:, :], phase, noise)
             x = x[:, :-2, :]
         x = self.conv_pre(x)
         for i in range(len(c.upsample_scales)):
