@@ -200,6 +200,8 @@ class HifiGanConfig:
     final_negative_slope: float = 0.01
     use_weight_norm: bool = True
     nsf_params: NsfParams | None = None
+    resblock_type: str = "1"
+    """"1": KAN-TTS / classic V1-V2 resblock (two convs per dilation); "2": classic V3 (one conv)."""
 
     @property
     def hop_length(self) -> int:
@@ -246,6 +248,7 @@ class HifiGanConfig:
             f.name: getattr(self, f.name)
             for f in dataclasses.fields(self)
             if f.name not in ("negative_slope", "final_negative_slope", "nsf_params")
+            and not (f.name == "resblock_type" and self.resblock_type == "1")  # KAN-TTS yaml has no such key
         }
         for key in ("upsample_scales", "upsample_kernal_sizes", "resblock_kernel_sizes"):
             out[key] = list(out[key])
@@ -259,6 +262,27 @@ class HifiGanConfig:
     def reduced(cls) -> HifiGanConfig:
         """The 16 kHz causal layout with 32 channels (used by the parity fixtures)."""
         return cls(channels=32)
+
+    @classmethod
+    def classic(cls, version: str) -> HifiGanConfig:
+        """The classic HiFi-GAN generators (Kong et al. 2020, configs V1/V2/V3) at 16 kHz, hop 200.
+
+        Channel widths, resblock kernels/dilations and block types are the paper's; the upsampling
+        (hop 256 at 22.05 kHz there) becomes 10x5x2x2 (V1, V2) or 10x5x4 (V3) with kernels of about
+        twice the stride (11, not 10, for the 5x stage: an odd kernel-stride difference would add a
+        sample per frame without the causal crop, as in KAN-TTS's non-causal 16 kHz yaml); no KAN-TTS
+        repeat-upsample branch, non-causal.
+        """
+        common = dict(repeat_upsample=False, causal=False)
+        if version in ("v1", "v2"):
+            return cls(channels=512 if version == "v1" else 128, upsample_scales=(10, 5, 2, 2),
+                       upsample_kernal_sizes=(20, 11, 4, 4), resblock_kernel_sizes=(3, 7, 11),
+                       resblock_dilations=((1, 3, 5), (1, 3, 5), (1, 3, 5)), **common)
+        if version == "v3":
+            return cls(channels=256, upsample_scales=(10, 5, 4), upsample_kernal_sizes=(20, 11, 8),
+                       resblock_kernel_sizes=(3, 5, 7), resblock_dilations=((1, 2), (2, 6), (3, 12)),
+                       resblock_type="2", **common)
+        raise ValueError(f"unknown classic HiFi-GAN version {version!r}; use v1, v2 or v3")
 
     @classmethod
     def noncausal_nsf_16k(cls) -> HifiGanConfig:

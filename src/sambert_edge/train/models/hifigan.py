@@ -17,7 +17,15 @@ from torch.distributions.normal import Normal
 from torch.distributions.uniform import Uniform
 
 from .config import HifiGanConfig, NsfParams
-from .hifigan_layers import CausalConv1d, CausalConvTranspose1d, Conv1d, ConvTranspose1d, ResidualBlock, WNConv1d
+from .hifigan_layers import (
+    CausalConv1d,
+    CausalConvTranspose1d,
+    Conv1d,
+    ConvTranspose1d,
+    ResidualBlock,
+    ResidualBlock2,
+    WNConv1d,
+)
 
 
 class SourceModule(nn.Module):
@@ -78,6 +86,8 @@ class Generator(nn.Module):
             raise ValueError("upsample_scales and upsample_kernal_sizes differ in length")
         if len(c.resblock_kernel_sizes) != len(c.resblock_dilations):
             raise ValueError("resblock_kernel_sizes and resblock_dilations differ in length")
+        if c.resblock_type not in ("1", "2"):
+            raise ValueError(f"resblock_type must be '1' or '2', got {c.resblock_type!r}")
         self.config = c
         self.num_kernels = len(c.resblock_kernel_sizes)
         wn = c.use_weight_norm
@@ -105,7 +115,8 @@ class Generator(nn.Module):
                     )
                 )
             for k, dilations in zip(c.resblock_kernel_sizes, c.resblock_dilations):
-                self.conv_blocks.append(ResidualBlock(ch_out, k, dilations, c.negative_slope, c.causal, wn))
+                block = ResidualBlock2 if c.resblock_type == "2" else ResidualBlock
+                self.conv_blocks.append(block(ch_out, k, dilations, c.negative_slope, c.causal, wn))
         final_channels = c.channels // 2 ** len(c.upsample_scales)
         self.conv_post = conv_cls(final_channels, c.out_channels, c.kernel_size, padding=same, use_weight_norm=wn)
         if c.nsf_params is not None:

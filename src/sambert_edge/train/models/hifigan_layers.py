@@ -215,3 +215,35 @@ class ResidualBlock(nn.Module):
     def remove_weight_norm(self) -> None:
         for conv in [*self.convs1, *self.convs2]:
             conv.remove_weight_norm()
+
+
+class ResidualBlock2(nn.Module):
+    """Classic HiFi-GAN V3 resblock ("ResBlock2"): for each dilation d, x += conv_d(act(x))."""
+
+    def __init__(
+        self,
+        channels: int,
+        kernel_size: int,
+        dilations: tuple[int, ...],
+        negative_slope: float,
+        causal: bool,
+        use_weight_norm: bool = True,
+    ):
+        super().__init__()
+        conv_cls = CausalConv1d if causal else Conv1d
+        self.convs = nn.ModuleList(
+            conv_cls(channels, channels, kernel_size, dilation=d, padding=(kernel_size * d - d) // 2,
+                     use_weight_norm=use_weight_norm)
+            for d in dilations
+        )
+        self.activation = nn.LeakyReLU(negative_slope)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """[B, C, T] -> [B, C, T]."""
+        for conv in self.convs:
+            x = conv(self.activation(x)) + x
+        return x
+
+    def remove_weight_norm(self) -> None:
+        for conv in self.convs:
+            conv.remove_weight_norm()
