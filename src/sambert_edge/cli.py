@@ -337,21 +337,29 @@ def _run_quantize(args: argparse.Namespace) -> int:
                                 threads=args.threads, runs=args.runs, force=args.force)
     except QuantizeError as e:
         return fail(str(e))
-    print(f"{'graph':<15} {'variant':<13} {'MB':>6} {'ms':>8} {'mel err':>8} {'LSD dB':>7}  verdict")
+    # One row per graph in fp32, then one per INT8 variant; "x fp32" is against the fp32 passes timed
+    # interleaved with that variant's (the machine's load changes between variants).
+    print(f"{'graph':<15} {'variant':<13} {'MB':>6} {'ms':>8} {'x fp32':>6} {'mel err':>7} {'max abs':>7} "
+          f"{'LSD dB':>6}  chosen / why not")
     for role, graph in report["graphs"].items():
-        print(f"{role:<15} {'fp32':<13} {graph['fp32_mb']:>6.2f} {graph['fp32_seconds'] * 1000:>8.1f}")
+        kept = "chosen" if graph["chosen"] == "fp32" else ""
+        print(f"{role:<15} {'fp32':<13} {graph['fp32_mb']:>6.2f} {graph['fp32_seconds'] * 1000:>8.1f} "
+              f"{1:>6.2f} {'':>7} {'':>7} {'':>6}  {kept}")
         for v in graph["variants"]:
             if "error" in v:
                 print(f"{'':<15} {v['variant']:<13} failed: {v['error'][:80]}")
                 continue
             mel = "-" if v["rel_mel_error"] is None else f"{v['rel_mel_error']:.3f}"
+            worst = f"{v['mel_max_abs']:.3f}" if "mel_max_abs" in v else "-"
+            ratio = v["seconds"] / max(v["fp32_seconds"], 1e-9)
             verdict = "chosen" if graph["chosen"] == v["variant"] else "; ".join(v["reasons"]) or "not best"
-            print(f"{'':<15} {v['variant']:<13} {v['mb']:>6.2f} {v['seconds'] * 1000:>8.1f} {mel:>8} "
-                  f"{v['lsd_db']:>7.2f}  {verdict}")
+            print(f"{'':<15} {v['variant']:<13} {v['mb']:>6.2f} {v['seconds'] * 1000:>8.1f} {ratio:>6.2f} {mel:>7} "
+                  f"{worst:>7} {v['lsd_db']:>6.2f}  {verdict}")
     final = report["final"]
     print(f"{args.out_dir}: {final['precision']}, {final['fp32_mb']:.1f} -> {final['mb']:.1f} MB, "
           f"graph time {final['fp32_seconds'] * 1000:.0f} -> {final['seconds'] * 1000:.0f} ms, "
-          f"mel error {final['rel_mel_error']:.3f}, audio LSD {final['lsd_db']:.2f} dB")
+          f"mel error {final['rel_mel_error']:.3f} (max abs {final['mel_max_abs']:.3f}), "
+          f"audio LSD {final['lsd_db']:.2f} dB")
     return 0
 
 

@@ -97,10 +97,35 @@ def test_calibration_feeds_are_what_the_fp32_vocoder_was_given(frontend):
     assert [list(f) for f in got] == [list(f) for f in run.vocoder_feeds]
 
 
-@pytest.fixture(scope="module")
-def quantized(tmp_path_factory, frontend):
+def test_interleaved_sets_time_every_graph_of_each_folder(frontend, monkeypatch):
+    order = []
+    one_pass = q._TimedVoice.one_pass
+    monkeypatch.setattr(q._TimedVoice, "one_pass", lambda self, timed: order.append((id(self), timed)) or
+                        one_pass(self, timed))
+    a, b = q.synthesize_sets([TINY_VOICE, TINY_VOICE], ("你好。",), 1, 3, frontend)
+    first, second = order[0][0], order[1][0]
+    # warm-up of each, then A B, B A, A B: neither folder is always timed first
+    assert order == [(first, False), (second, False), (first, True), (second, True), (second, True),
+                     (first, True), (first, True), (second, True)]
+    for run in (a, b):
+        assert set(run.seconds) == set(q.ROLES) and all(t > 0 for t in run.seconds.values())
+    np.testing.assert_array_equal(a.mels[0], b.mels[0])
+
+
+@pytest.fixture(scope="module", params=["measured", "all-int8"])
+def quantized(request, tmp_path_factory, frontend):
+    """The tiny voice quantized as measured (its graphs are too small to gain: mostly fp32), and with
+    every graph's last variant forced (for the vocoder static QDQ: "dynamic" finds no MatMul there),
+    so that writing and loading INT8 graphs is tested too."""
     out = tmp_path_factory.mktemp("q") / "tiny_int8"
-    report = q.quantize_voice(TINY_VOICE, out, runs=1, frontend=frontend, sentences=("你好。", "今天天气很好。"))
+    with pytest.MonkeyPatch.context() as mp:
+        if request.param == "all-int8":
+            real_choose = q.choose
+            mp.setattr(q, "choose", lambda measured: (real_choose(measured), measured[-1])[1] if measured else None)
+        report = q.quantize_voice(TINY_VOICE, out, runs=1, frontend=frontend,
+                                  sentences=("你好。", "今天天气很好。"))
+    if request.param == "all-int8":
+        assert report["precision"] == "int8"
     return out, report
 
 
@@ -113,8 +138,9 @@ def test_quantized_folder_is_a_voice_that_speaks(quantized, frontend):
     assert len(audio.samples) > 0 and np.isfinite(audio.samples).all()
 
 
-def test_report_matches_the_files_written(quantized):
+def test_report_matches_the_files_written(quantized, request):
     out, report = quantized
+    forced = "all-int8" in request.node.name
     assert json.loads((out / "quantization.json").read_text()) == report
     voice = VoiceConfig.load(out)
     for role, graph in report["graphs"].items():
@@ -122,7 +148,8 @@ def test_report_matches_the_files_written(quantized):
         assert (out / name).is_file()
         assert name.endswith(".int8.onnx") == (graph["chosen"] != "fp32")
         for variant in graph["variants"]:
-            assert "error" in variant or variant["reasons"] == [] or graph["chosen"] != variant["variant"]
+            assert "error" in variant or variant["reasons"] == [] or graph["chosen"] != variant["variant"] \
+                or forced
         int8_ops = {n.op_type for n in __import__("onnx").load(str(out / name)).graph.node} & INT8_OPS
         assert bool(int8_ops) == (graph["chosen"] != "fp32"), (role, int8_ops)
         assert graph["ops"] == q.op_counts(TINY_VOICE / name.replace(".int8", ""))

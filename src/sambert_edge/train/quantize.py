@@ -56,7 +56,9 @@ WEIGHT_TYPE = "QUInt8"
 with AVX2 but no VNNI, 1 thread, full-size random voice): signed QInt8 weights gave 20-40x the mel
 error of QUInt8 at the same size (encoder 0.115 vs 0.005, decoder_step 0.19 vs 0.008 relative mel
 error), because AVX2's u8 x s8 multiply-add saturates its 16-bit sums; u8 x u8 does not, and ARM
-boards have no such problem either way. Speed differed by less than the noise of the loaded machine."""
+boards have no such problem either way. Speed differed by less than the noise of the loaded machine.
+Static QDQ uses it for activations too: on the HiFi-GAN vocoder u8 activations x s8 weights gave
+3.7 dB LSD (saturation), s8 x s8 1.9 dB and u8 x u8 1.8 dB."""
 ACOUSTIC_ROLES = ("encoder", "duration_step", "decoder_memory", "decoder_step", "postnet")
 ROLES = ACOUSTIC_ROLES + ("vocoder",)
 _DYNAMIC_OPS = ["MatMul", "Gemm", "LSTM", "Attention"]
@@ -98,31 +100,55 @@ class _TimedSession:
         return getattr(self._session, name)
 
 
-def synthesize_set(voice_dir: Path, sentences: tuple[str, ...], threads: int, runs: int, frontend: Any) -> Run:
-    """Mels [F, num_mels] and audio of each sentence; per-graph seconds = median over ``runs`` passes."""
-    from ..engine import Synthesizer
+class _TimedVoice:
+    """A Synthesizer whose sessions add their ``run`` time into ``totals``; the vocoder's feeds are kept."""
 
-    synth = Synthesizer.load(voice_dir, threads=threads, frontend=frontend)
-    totals: dict[str, float] = {}
-    for role in ACOUSTIC_ROLES:
-        setattr(synth.acoustic, role, _TimedSession(getattr(synth.acoustic, role), totals, role))
-    feeds: list[dict[str, np.ndarray]] = []
-    synth.vocoder = _TimedSession(synth.vocoder, totals, "vocoder", feeds)
-    voice = synth.voice
-    encoded = [synth.encode_units(s.units(voice.default_emotion, voice.default_speaker), None)
-               for text in sentences for s in frontend.analyze(text).sentences]
-    passes: list[dict[str, float]] = []
-    mels: list[np.ndarray] = []
-    audios: list[np.ndarray] = []
-    for i in range(runs + 1):  # the first pass warms the sessions up and is not timed
-        totals.clear()
-        feeds.clear()
-        mels = [synth.acoustic.mel(ids, speed=1.0, pitch=0.0, energy=1.0, intensity=1.0) for ids in encoded]
-        audios = [synth.vocode(mel) for mel in mels]
-        if i:
-            passes.append(dict(totals))
-    seconds = {role: statistics.median(p.get(role, 0.0) for p in passes) for role in ROLES}
-    return Run(mels, audios, seconds, list(feeds))
+    def __init__(self, voice_dir: Path, sentences: tuple[str, ...], threads: int, frontend: Any):
+        from ..engine import Synthesizer
+
+        synth = Synthesizer.load(voice_dir, threads=threads, frontend=frontend)
+        self.totals: dict[str, float] = {}
+        self.feeds: list[dict[str, np.ndarray]] = []
+        for role in ACOUSTIC_ROLES:
+            setattr(synth.acoustic, role, _TimedSession(getattr(synth.acoustic, role), self.totals, role))
+        synth.vocoder = _TimedSession(synth.vocoder, self.totals, "vocoder", self.feeds)
+        voice = synth.voice
+        self.synth = synth
+        self.encoded = [synth.encode_units(s.units(voice.default_emotion, voice.default_speaker), None)
+                        for text in sentences for s in frontend.analyze(text).sentences]
+        self.passes: list[dict[str, float]] = []
+
+    def one_pass(self, timed: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Mels [F, num_mels] and samples [F * hop] of every sentence; per-role seconds kept if ``timed``."""
+        self.totals.clear()
+        self.feeds.clear()
+        mels = [self.synth.acoustic.mel(ids, speed=1.0, pitch=0.0, energy=1.0, intensity=1.0) for ids in self.encoded]
+        audios = [self.synth.vocode(mel) for mel in mels]
+        if timed:
+            self.passes.append(dict(self.totals))
+        return mels, audios
+
+
+def synthesize_sets(voice_dirs: list[Path], sentences: tuple[str, ...], threads: int, runs: int,
+                    frontend: Any) -> list[Run]:
+    """One :class:`Run` per folder; per-graph seconds = median over ``runs`` timed passes.
+
+    The folders' passes are interleaved (A B, B A, A B, ...) after one untimed warm-up pass each,
+    so that a load change on a shared machine hits fp32 and int8 alike instead of whichever was
+    timed during it; comparing timings taken minutes apart decided choices by noise here.
+    """
+    voices = [_TimedVoice(d, sentences, threads, frontend) for d in voice_dirs]
+    outputs = [v.one_pass(timed=False) for v in voices]
+    for i in range(runs):
+        for k in (range(len(voices)) if i % 2 == 0 else reversed(range(len(voices)))):
+            outputs[k] = voices[k].one_pass(timed=True)
+    return [Run(mels, audios, {r: statistics.median(p.get(r, 0.0) for p in v.passes) for r in ROLES},
+                list(v.feeds)) for v, (mels, audios) in zip(voices, outputs)]
+
+
+def synthesize_set(voice_dir: Path, sentences: tuple[str, ...], threads: int, runs: int, frontend: Any) -> Run:
+    """:func:`synthesize_sets` of one folder."""
+    return synthesize_sets([voice_dir], sentences, threads, runs, frontend)[0]
 
 
 def rel_mel_error(reference: list[np.ndarray], other: list[np.ndarray]) -> float:
@@ -213,7 +239,7 @@ def quantize_graph(src: Path, dst: Path, variant: str, feeds: list[dict[str, np.
         if not feeds:
             raise QuantizeError("static quantization needs calibration feeds (no sentence gave any frames)")
         quantize_static(str(src), str(dst), _FeedReader(feeds), quant_format=QuantFormat.QDQ,
-                        per_channel=True, activation_type=QuantType.QInt8, weight_type=weight_type)
+                        per_channel=True, activation_type=weight_type, weight_type=weight_type)
     else:
         raise QuantizeError(f"unknown variant {variant!r}")
 
@@ -269,30 +295,33 @@ def quantize_voice(voice_dir: str | Path, out_dir: str | Path, *, graphs: tuple[
                 try:
                     quantize_graph(src, candidate, variant, fp32.vocoder_feeds)
                     shutil.copyfile(candidate, trial / voice.files[role])
-                    run = synthesize_set(trial, sentences, threads, runs, frontend)
-                except Exception as e:  # noqa: BLE001 - a variant onnxruntime cannot build or run is reported, not fatal
+                    ref, run = synthesize_sets([voice_dir, trial], sentences, threads, runs, frontend)
+                except Exception as e:  # noqa: BLE001 - a variant ORT cannot build or run is reported, not fatal
                     entry["error"] = f"{type(e).__name__}: {e}"
                     measured.append(entry)
                     continue
                 finally:
                     shutil.copyfile(src, trial / voice.files[role])
+                # fp32_seconds: the fp32 time of the passes interleaved with this variant's (see synthesize_sets)
                 entry.update(mb=candidate.stat().st_size / 1e6, seconds=run.seconds[role],
+                             fp32_seconds=ref.seconds[role],
                              rel_mel_error=rel_mel_error(fp32.mels, run.mels) if role in ACOUSTIC_ROLES else None,
                              lsd_db=log_spectral_distance(fp32.audios, run.audios))
                 if role in ACOUSTIC_ROLES:
                     entry["mel_max_abs"], entry["mel_mean_abs"] = abs_mel_error(fp32.mels, run.mels)
                 measured.append(entry)
             best = choose([m for m in measured if "error" not in m])
-            report["graphs"][role] = {**base, "ops": op_counts(src), "variants": measured, "chosen": best["variant"] if best else "fp32"}
+            report["graphs"][role] = {**base, "ops": op_counts(src), "variants": measured,
+                                      "chosen": best["variant"] if best else "fp32"}
             if best:
                 chosen_files[role] = Path(tmp) / f"{role}.{best['variant']}.onnx"
         _write_voice(voice_dir, out_dir, voice, files, chosen_files, report)
-    final = synthesize_set(out_dir, sentences, threads, runs, frontend)
+    fp32_again, final = synthesize_sets([voice_dir, out_dir], sentences, threads, runs, frontend)
     report["final"] = {
         "precision": report["precision"],
         "fp32_mb": sum((voice_dir / f).stat().st_size for f in voice.files.values()) / 1e6,
         "mb": sum((out_dir / f).stat().st_size for f in report["files"].values()) / 1e6,
-        "fp32_seconds": sum(fp32.seconds.values()), "seconds": sum(final.seconds.values()),
+        "fp32_seconds": sum(fp32_again.seconds.values()), "seconds": sum(final.seconds.values()),
         "rel_mel_error": rel_mel_error(fp32.mels, final.mels),
         "mel_max_abs": abs_mel_error(fp32.mels, final.mels)[0],
         "lsd_db": log_spectral_distance(fp32.audios, final.audios),
