@@ -1,7 +1,8 @@
 """``python -m sambert_edge.train STAGE ...``: the training pipeline's stages.
 
 Stages: ``teacher-check`` (teacher CER/RTF on the dev sentences for both phoneme inputs),
-``corpus-text`` (the training sentence list), ``corpus`` (teacher audio + manifest), ``judge``
+``corpus-text`` (the training sentence list), ``corpus`` (teacher audio + manifest),
+``corpus-pack``/``corpus-unpack`` (the committed Opus archive of the corpus), ``judge``
 (Whisper CER of any folder of audio against a TSV), ``align`` (per-unit durations and features). Logging is configured here only.
 """
 
@@ -19,6 +20,7 @@ DEFAULT_WORKDIR = "/work/data/default_voice"
 DEV_SENTENCES = "/work/shared/eval/dev_sentences.txt"
 DEFAULT_FRONTEND = "sambert_edge.frontend:Frontend"
 CPP_SENTENCES = "/work/shared/data/cpp/dev.sent"
+DEFAULT_ARCHIVE = str(Path(__file__).resolve().parents[3] / "recipes" / "default_voice" / "corpus")
 
 log = logging.getLogger("sambert_edge.train")
 
@@ -108,6 +110,22 @@ def cmd_corpus(args: argparse.Namespace) -> int:
                         frontend_spec=args.frontend)
     print(json.dumps(counts))
     return 0 if counts["failed"] < max(1, counts["total"] // 100) else 1
+
+
+def cmd_corpus_pack(args: argparse.Namespace) -> int:
+    from .corpus_archive import OPUS_LEVEL, pack
+
+    level = OPUS_LEVEL if args.opus_level is None else args.opus_level
+    print(json.dumps(pack([Path(w) for w in args.workdir or [DEFAULT_WORKDIR]], Path(args.archive),
+                          level=level, min_new=args.min_new)))
+    return 0
+
+
+def cmd_corpus_unpack(args: argparse.Namespace) -> int:
+    from .corpus_archive import unpack
+
+    print(json.dumps(unpack(Path(args.archive), Path(args.workdir))))
+    return 0
 
 
 def cmd_judge(args: argparse.Namespace) -> int:
@@ -274,6 +292,19 @@ def build_parser() -> argparse.ArgumentParser:
                     help="teacher input: (b) our frontend's spoken pinyin, or (a) misaki G2P")
     sp.add_argument("--limit", type=int)
     sp.set_defaults(func=cmd_corpus)
+
+    sp = sub.add_parser("corpus-pack", help="append one Ogg Opus shard with the utterances no shard holds yet")
+    sp.add_argument("--workdir", action="append",
+                    help=f"corpus work folder; repeat to merge several (default {DEFAULT_WORKDIR})")
+    sp.add_argument("--archive", default=DEFAULT_ARCHIVE, help="folder of shard-NNNN.tar")
+    sp.add_argument("--opus-level", type=float, help="libsndfile Opus compression level 0..1 (default: corpus_archive.OPUS_LEVEL)")
+    sp.add_argument("--min-new", type=int, default=1, help="write no shard for fewer new utterances")
+    sp.set_defaults(func=cmd_corpus_pack)
+
+    sp = sub.add_parser("corpus-unpack", help="restore the archived corpus into a work folder (then resume corpus)")
+    sp.add_argument("--workdir", default=DEFAULT_WORKDIR)
+    sp.add_argument("--archive", default=DEFAULT_ARCHIVE)
+    sp.set_defaults(func=cmd_corpus_unpack)
 
     sp = sub.add_parser("judge", help="Whisper CER of audio files <utt_id>.flac|.wav against a TSV")
     common(sp)
