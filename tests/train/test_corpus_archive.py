@@ -117,3 +117,25 @@ def test_a_listed_utterance_without_audio_is_an_error(tmp_path):
         tar.addfile(info, io.BytesIO(data))
     with pytest.raises(ArchiveError, match="u1 is listed but has no audio"):
         unpack(archive, tmp_path / "work")
+
+
+def test_merge_orders_parallel_runs_by_the_sentence_list_and_links_their_audio(tmp_path):
+    from sambert_edge.train.corpus_archive import merge
+
+    a, b, out = tmp_path / "a", tmp_path / "b", tmp_path / "train"
+    sentences = tmp_path / "sentences.tsv"
+    sentences.write_text("# header\nu1\tx\nu2\ty\nu3\tz\nu4\tw\n", encoding="utf-8")
+    _add_utterance(a, "u3", seed=3)
+    _add_utterance(a, "u1", seed=1)
+    _add_utterance(b, "u2", seed=2)
+    _add_utterance(b, "u4", seed=4, token_frames=False)  # unfinished: not listed
+    assert merge([a, b], out, sentences) == {"utterances": 3, "folders": 2}
+    lines = (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["utt_id"] for line in lines] == ["u1", "u2", "u3"]
+    assert (out / "wavs" / "u2.flac").resolve() == (b / "wavs" / "u2.flac").resolve()
+    assert corpus.valid_audio(out / "wavs" / "u1.flac")
+    _add_utterance(b, "u4", seed=4)  # the run goes on; merging again picks it up, nothing else moves
+    (out / "features").mkdir()
+    assert merge([a, b], out, sentences)["utterances"] == 4
+    assert (out / "features").is_dir()
+    assert [json.loads(x)["utt_id"] for x in (out / "manifest.jsonl").read_text().splitlines()][-1] == "u4"

@@ -57,6 +57,13 @@ def test_recipe_stages_make_a_voice_the_engine_can_load(workdir, frontend, tmp_p
     assert run_align(workdir, frontend, progress=False)["present"] == len(SENTENCES)  # resumable
     stats = json.loads((workdir / "features" / "stats.json").read_text())
     assert stats["utterances"] == len(SENTENCES) and len(stats["mel_mean"]) == 80
+    (workdir / "features" / "utt00.npz").unlink()  # the corpus changes; the normalisation must not
+    run_align(workdir, frontend, progress=False, limit=0)
+    assert json.loads((workdir / "features" / "stats.json").read_text()) == stats
+    run_align(workdir, frontend, progress=False, limit=0, recompute_stats=True)
+    assert json.loads((workdir / "features" / "stats.json").read_text())["utterances"] == len(SENTENCES) - 1
+    run_align(workdir, frontend, progress=False, recompute_stats=True)
+    assert json.loads((workdir / "features" / "stats.json").read_text()) == stats
 
     made = run_emotions(workdir, ("sad",), limit=3, progress=False)
     assert made["made"] == 3

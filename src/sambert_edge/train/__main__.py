@@ -128,6 +128,14 @@ def cmd_corpus_unpack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_corpus_merge(args: argparse.Namespace) -> int:
+    from .corpus_archive import merge
+
+    print(json.dumps(merge([Path(w) for w in args.workdir], Path(args.out),
+                           Path(args.sentences) if args.sentences else None)))
+    return 0
+
+
 def cmd_judge(args: argparse.Namespace) -> int:
     import soundfile as sf
 
@@ -162,7 +170,8 @@ def cmd_align(args: argparse.Namespace) -> int:
     from .corpus import load_frontend
     from .prepare import run_align
 
-    counts = run_align(Path(args.workdir), load_frontend(args.frontend), limit=args.limit)
+    counts = run_align(Path(args.workdir), load_frontend(args.frontend), limit=args.limit,
+                       recompute_stats=args.recompute_stats)
     print(json.dumps(counts))
     return 0 if counts["failed"] <= max(1, counts["total"] // 50) else 1
 
@@ -306,6 +315,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--archive", default=DEFAULT_ARCHIVE)
     sp.set_defaults(func=cmd_corpus_unpack)
 
+    sp = sub.add_parser("corpus-merge", help="one training folder (manifest + linked wavs) over parallel corpus runs")
+    sp.add_argument("--workdir", action="append", required=True, help="corpus work folder; repeat")
+    sp.add_argument("--out", required=True)
+    sp.add_argument("--sentences", help="order entries as in this TSV (so align --limit N is stable)")
+    sp.set_defaults(func=cmd_corpus_merge)
+
     sp = sub.add_parser("judge", help="Whisper CER of audio files <utt_id>.flac|.wav against a TSV")
     common(sp)
     sp.add_argument("--audio", required=True, help="folder of <utt_id>.flac or .wav (16 or 24 kHz)")
@@ -318,6 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp)
     sp.add_argument("--frontend", default=DEFAULT_FRONTEND)
     sp.add_argument("--limit", type=int)
+    sp.add_argument("--recompute-stats", action="store_true",
+                    help="rewrite features/stats.json (kept by default: trained models depend on it)")
     sp.set_defaults(func=cmd_align)
 
     sp = sub.add_parser("emotions", help="prosodic emotion renderings (WORLD) of the aligned neutral corpus")

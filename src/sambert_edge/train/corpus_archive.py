@@ -1,5 +1,6 @@
 """Teacher corpus archive: pack the corpus into append-only Ogg Opus shards that can be committed,
-and unpack them into a work folder that the ``corpus`` stage then resumes from.
+and unpack them into a work folder that the ``corpus`` stage then resumes from; and merge the work
+folders of parallel corpus runs into one folder for the training stages.
 
 The teacher audio costs hours of CPU (about 8 utterances a minute on one thread), far more than
 anything derived from it, and the work folder lives outside the repository, where a new machine
@@ -160,3 +161,43 @@ def unpack(archive: Path, workdir: Path) -> dict:
 def _same(a: dict, b: dict) -> bool:
     keys = ("text", "phonemes", "style", "speed", "token_frames", "trim_start_16k")
     return all(a.get(k) == b.get(k) for k in keys)
+
+
+def merge(workdirs: list[Path], out: Path, sentences: Path | None = None) -> dict:
+    """Give ``out`` one ``manifest.jsonl`` and ``wavs/`` (symbolic links) over several corpus folders.
+
+    Parallel corpus runs write separate folders (one lock each); the training stages read one.
+    Entries are ordered as in ``sentences`` (the coverage-ordered TSV) when given, so ``align
+    --limit N`` takes the same first N sentences however the list was split. Only finished entries
+    (teacher durations and valid audio) are listed; the manifest is replaced atomically, and
+    ``out``'s own files (features, models) are left alone.
+    """
+    from .corpus import read_tsv
+
+    out = Path(out)
+    (out / "wavs").mkdir(parents=True, exist_ok=True)
+    found: dict[str, dict] = {}
+    sources: dict[str, Path] = {}
+    for workdir in workdirs:
+        for utt_id, entry in read_manifest(Path(workdir) / MANIFEST).items():
+            wav = (Path(workdir) / "wavs" / f"{utt_id}.flac").resolve()
+            if "token_frames" in entry and valid_audio(wav):
+                found[utt_id], sources[utt_id] = entry, wav
+    if sentences is not None:
+        rank = {utt_id: i for i, (utt_id, _) in enumerate(read_tsv(sentences))}
+        order = sorted(found, key=lambda u: (rank.get(u, len(rank)), u))
+    else:
+        order = list(found)
+    for utt_id in order:
+        link = out / "wavs" / f"{utt_id}.flac"
+        if link.is_symlink() and link.resolve() == sources[utt_id]:
+            continue
+        link.unlink(missing_ok=True)
+        link.symlink_to(sources[utt_id])
+    tmp = out / f".{MANIFEST}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        for utt_id in order:
+            f.write(json.dumps(found[utt_id], ensure_ascii=False) + "\n")
+    os.replace(tmp, out / MANIFEST)
+    log.info("merged %d utterances from %d folders into %s", len(order), len(workdirs), out)
+    return {"utterances": len(order), "folders": len(workdirs)}

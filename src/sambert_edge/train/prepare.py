@@ -83,8 +83,12 @@ def utterance_features(audio: np.ndarray, analysis: Any, entry: dict, settings: 
 
 
 def run_align(workdir: Path, frontend: Any, settings: MelSettings = MelSettings(), limit: int | None = None,
-              progress: bool = True) -> dict[str, int]:
-    """Write missing ``features/*.npz`` for the manifest's utterances, then ``stats.json``."""
+              progress: bool = True, recompute_stats: bool = False) -> dict[str, int]:
+    """Write missing ``features/*.npz`` for the manifest's utterances, then ``stats.json``.
+
+    ``stats.json`` is written only when absent (or with ``recompute_stats``): models trained on
+    one normalisation must keep seeing it as the corpus grows.
+    """
     import soundfile as sf
     from tqdm import tqdm
 
@@ -115,11 +119,14 @@ def run_align(workdir: Path, frontend: Any, settings: MelSettings = MelSettings(
             continue
         save_npz_atomic(target, **arrays)
         counts["made"] += 1
-    stats = corpus_stats(out, settings)
-    tmp = out / "stats.json.tmp"
-    tmp.write_text(json.dumps(stats, indent=1))
-    os.replace(tmp, out / "stats.json")
-    log.info("align: %s; %d utterances, %.2f h", counts, stats["utterances"], stats["hours"])
+    if recompute_stats or not (out / "stats.json").exists():
+        stats = corpus_stats(out, settings)
+        tmp = out / "stats.json.tmp"
+        tmp.write_text(json.dumps(stats, indent=1))
+        os.replace(tmp, out / "stats.json")
+        log.info("align: %s; stats over %d utterances, %.2f h", counts, stats["utterances"], stats["hours"])
+    else:
+        log.info("align: %s; stats.json kept (--recompute-stats to rewrite it)", counts)
     return counts
 
 
