@@ -2,12 +2,12 @@
 and unpack them into a work folder that the ``corpus`` stage then resumes from; and merge the work
 folders of parallel corpus runs into one folder for the training stages.
 
-The teacher audio costs hours of CPU (about 8 utterances a minute on one thread), far more than
+The teacher audio costs hours of CPU (8-15 utterances a minute on one thread), far more than
 anything derived from it, and the work folder lives outside the repository, where a new machine
 loses it. A shard (``shard-NNNN.tar``) holds ``manifest.jsonl`` (the corpus entries, token
 durations included) and ``<utt_id>.opus`` for every utterance that no earlier shard holds; shards
 are never rewritten, so the repository grows by the new audio only. Opus at compression level
-``OPUS_LEVEL`` (about 37 kbit/s for this speech) keeps the 80-band mel within about 4 % of its
+``OPUS_LEVEL`` (about 40 kbit/s for this speech) keeps the 80-band mel within about 4 % of its
 spread (``recipes/default_voice/README.md`` has the measurement); decoded audio has exactly the
 original length, so ``token_frames`` and ``trim_start_16k`` stay valid.
 """
@@ -69,7 +69,7 @@ def _encode_opus(audio: np.ndarray, level: float) -> bytes:
 def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
     info.size = len(data)
-    info.mtime = 0  # same content, same bytes: a repacked shard does not look changed to git
+    info.mtime = 0  # a shard's bytes depend on its content only, not on when it was packed
     tar.addfile(info, io.BytesIO(data))
 
 
