@@ -242,7 +242,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     sentences = _read_lines(args.sentences)[: args.limit or None]
     judge = Judge.load(Path(args.workdir) / "models", threads=args.threads)
     report = evaluate_voice(Path(args.voice), sentences, judge, threads=args.threads,
-                            audio_out=Path(args.audio_out) if args.audio_out else None)
+                            audio_out=Path(args.audio_out) if args.audio_out else None,
+                            emotions=tuple(args.emotions.split(",")) if args.emotions else None)
     out = Path(args.out) if args.out else Path(args.workdir) / "reports" / f"eval_{Path(args.voice).name}.json"
     write_report(report, out)
     print(summary(report))
@@ -394,6 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=int)
     sp.add_argument("--out", help="JSON report (default: WORKDIR/reports/eval_<voice>.json)")
     sp.add_argument("--audio-out", help="also write the synthesised WAVs here")
+    sp.add_argument("--emotions", help="comma-separated subset of the voice's emotions (default: all)")
     sp.set_defaults(func=cmd_evaluate)
 
     sp = sub.add_parser("plot-alignment", help="PNG of mel + unit boundaries + f0 for utterances")

@@ -48,10 +48,15 @@ def prosody(audios: list[np.ndarray], sample_rate: int) -> dict[str, float]:
 
 
 def relative(emotion: dict[str, float], neutral: dict[str, float]) -> dict[str, float]:
+    """Percent (f0, duration) and dB (level) change against neutral; NaN where neutral has nothing
+    to compare with (no voiced frame, no audio): a broken voice must not crash the report."""
+    def pct(key: str) -> float:
+        return 100 * (emotion[key] / neutral[key] - 1) if neutral[key] > 0 else float("nan")
+
     return {
-        "f0_mean_pct": 100 * (emotion["f0_mean"] / neutral["f0_mean"] - 1),
-        "f0_std_pct": 100 * (emotion["f0_std"] / neutral["f0_std"] - 1),
-        "duration_pct": 100 * (emotion["seconds"] / neutral["seconds"] - 1),
+        "f0_mean_pct": pct("f0_mean"),
+        "f0_std_pct": pct("f0_std"),
+        "duration_pct": pct("seconds"),
         "rms_db": emotion["rms_dbfs"] - neutral["rms_dbfs"],
     }
 
@@ -68,13 +73,15 @@ def check_bars(report: dict[str, Any]) -> list[str]:
         if emotion not in per:
             continue
         value = per[emotion]["relative"][metric]
-        if (op == ">=" and value < bar) or (op == "<=" and value > bar):
+        if not np.isfinite(value) or (op == ">=" and value < bar) or (op == "<=" and value > bar):
             misses.append(f"{emotion}: {metric} {value:+.1f} (bar {op} {bar:+.1f})")
     return misses
 
 
 def evaluate_voice(voice_dir: Path, sentences: list[str], judge: Any, threads: int = 1,
-                   audio_out: Path | None = None) -> dict[str, Any]:
+                   audio_out: Path | None = None, emotions: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """``emotions``: a subset of the voice's emotions to evaluate (default: all it offers); the
+    prosody columns and bars need ``neutral`` among them."""
     import soundfile as sf
 
     from ..engine import Synthesizer
@@ -84,10 +91,13 @@ def evaluate_voice(voice_dir: Path, sentences: list[str], judge: Any, threads: i
     rate = synth.voice.sample_rate
     if rate != 16000:
         raise ValueError(f"the judge reads 16 kHz audio; {voice_dir} speaks at {rate} Hz")
+    unknown = sorted(set(emotions or ()) - set(synth.voice.emotions))
+    if unknown:
+        raise ValueError(f"{voice_dir} offers no emotion {unknown}; it has {list(synth.voice.emotions)}")
     report: dict[str, Any] = {"voice": str(voice_dir), "model_version": synth.voice.model_version,
                               "sentences": len(sentences), "emotions": {}}
     raw: dict[str, dict[str, float]] = {}
-    for emotion in synth.voice.emotions:
+    for emotion in [e for e in synth.voice.emotions if emotions is None or e in emotions]:
         audios, rows, synth_s = [], [], 0.0
         for i, text in enumerate(sentences):
             t0 = time.perf_counter()

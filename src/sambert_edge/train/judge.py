@@ -133,14 +133,21 @@ def normalize_for_cer(text: str) -> str:
 def cer(reference: str, hypothesis: str) -> float:
     """Character error rate of ``hypothesis`` against ``reference`` (edit distance / reference chars).
 
-    Both go through :func:`normalize_for_cer`. Where the hypothesis has Arabic digits, the better of
-    reading them as numbers (cn2an ``an2cn``) or digit by digit counts.
+    Both go through :func:`normalize_for_cer`. Arabic digits on either side are read as written,
+    as numbers (cn2an ``an2cn``) and digit by digit; the closest pair of readings counts, so a
+    reference written with digits (the generated template sentences) is scored fairly. The
+    denominator is the reference's length as written in characters (digits left as digits).
     """
     ref = normalize_for_cer(reference)
     if not ref:
         raise ValueError("empty reference")
-    hyp_raw = unicodedata.normalize("NFKC", _t2s().convert(hypothesis))
-    candidates = {_clean(hyp_raw)}
-    if re.search(r"[0-9]", hyp_raw):
-        candidates = {_clean(_digits_as_numbers(hyp_raw)), _clean(_digits_one_by_one(hyp_raw))}
-    return min(edit_distance(ref, h) for h in candidates) / len(ref)
+    pairs = [(r, h) for r in _readings(_t2s().convert(reference)) for h in _readings(_t2s().convert(hypothesis))]
+    return min(edit_distance(r, h) for r, h in pairs) / len(ref)
+
+
+def _readings(text: str) -> set[str]:
+    """``text`` cleaned, plus its digit readings where it has Arabic digits."""
+    raw = unicodedata.normalize("NFKC", text)
+    if not re.search(r"[0-9]", raw):
+        return {_clean(raw)}
+    return {_clean(raw), _clean(_digits_as_numbers(raw)), _clean(_digits_one_by_one(raw))}
