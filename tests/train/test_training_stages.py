@@ -73,7 +73,8 @@ def test_recipe_stages_make_a_voice_the_engine_can_load(workdir, frontend, tmp_p
     am, voc = workdir / "am", workdir / "vocoder"
     train_am(workdir, am, AmTrainSettings(steps=2, save_every=1, emotions=("neutral", "sad")))
     assert (am / "weights.pt").exists() and (am / "last.pt").exists()
-    train_am(workdir, am, AmTrainSettings(steps=3, save_every=1, emotions=("neutral", "sad")))  # resumes
+    train_am(workdir, am, AmTrainSettings(steps=3, save_every=1, emotions=("neutral", "sad"),
+                                          renderings_per_epoch=1))  # resumes
     import torch
     assert torch.load(am / "last.pt")["step"] == 3
     am2 = workdir / "am_from_weights"  # the committed fp16 recipe checkpoint path: weights only

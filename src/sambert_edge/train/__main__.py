@@ -180,7 +180,8 @@ def cmd_train_am(args: argparse.Namespace) -> int:
     from .train_am import AmTrainSettings, train_am
 
     settings = AmTrainSettings(steps=args.steps, max_frames=args.max_frames, lr=args.lr, threads=args.threads,
-                               save_every=args.save_every, emotions=tuple(args.emotions.split(",")))
+                               save_every=args.save_every, emotions=tuple(args.emotions.split(",")),
+                               renderings_per_epoch=args.renderings_per_epoch)
     train_am(Path(args.workdir), Path(args.out), settings, init=Path(args.init) if args.init else None,
              init_step=args.init_step)
     return 0
@@ -352,6 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--lr", type=float, default=1e-3)
     sp.add_argument("--save-every", type=int, default=200)
     sp.add_argument("--emotions", default="neutral", help="comma-separated emotions to train on")
+    sp.add_argument("--renderings-per-epoch", type=int, metavar="K",
+                    help="emotion renderings drawn per utterance per epoch (default: all)")
     sp.add_argument("--init", help="weights.pt to start from when OUT has no last.pt (e.g. the recipe checkpoint)")
     sp.add_argument("--init-step", type=int, default=0, help="step the --init weights were saved at")
     sp.set_defaults(func=cmd_train_am)

@@ -67,6 +67,24 @@ def load_example(path: Path, norm: Normaliser, speakers: tuple[str, ...], speake
         )
 
 
+def epoch_examples(examples: list[Example], renderings: int | None, rng: random.Random) -> list[Example]:
+    """One epoch's examples: every neutral utterance, plus at most ``renderings`` of its emotion
+    renderings (``<utt>__<emotion>``), drawn afresh each epoch; ``None`` keeps them all. With three
+    renderings per utterance, all of them make three quarters of every epoch resynthesised speech."""
+    if renderings is None:
+        return list(examples)
+    by_utt: dict[str, list[Example]] = {}
+    out = []
+    for e in examples:
+        if "__" in e.utt_id:
+            by_utt.setdefault(e.utt_id.split("__", 1)[0], []).append(e)
+        else:
+            out.append(e)
+    for group in by_utt.values():
+        out.extend(rng.sample(group, min(renderings, len(group))))
+    return out
+
+
 def batches(examples: list[Example], max_frames: int, rng: random.Random) -> list[list[Example]]:
     """Length-sorted buckets holding at most ``max_frames`` padded frames each, in random order."""
     ordered = sorted(examples, key=lambda e: e.frames)

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .am_data import Example, Normaliser, batches, collate, load_example
+from .am_data import Example, Normaliser, batches, collate, epoch_examples, load_example
 from .models.sambert import KanTtsSAMBERT, padding_mask
 from .student import SPEAKERS, student_am_config
 
@@ -42,6 +42,7 @@ class AmTrainSettings:
     seed: int = 1234
     threads: int = 1
     emotions: tuple[str, ...] = ("neutral",)
+    renderings_per_epoch: int | None = None  # emotion renderings per utterance per epoch (None: all)
 
 
 def learning_rate(step: int, s: AmTrainSettings) -> float:
@@ -139,7 +140,7 @@ def train_am(workdir: Path, out: Path, s: AmTrainSettings, init: Path | None = N
     t0, seen = time.perf_counter(), 0
     running: dict[str, float] = {}
     while step < s.steps:
-        for batch_examples in batches(train, s.max_frames, rng):
+        for batch_examples in batches(epoch_examples(train, s.renderings_per_epoch, rng), s.max_frames, rng):
             if step >= s.steps:
                 break
             for group in opt.param_groups:

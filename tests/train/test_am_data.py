@@ -1,0 +1,43 @@
+"""Which examples an acoustic-model epoch draws (``am_data.epoch_examples``)."""
+
+import random
+from collections import Counter
+from types import SimpleNamespace
+
+import pytest
+
+pytest.importorskip("torch")
+
+from sambert_edge.train.am_data import epoch_examples  # noqa: E402
+
+EMOTIONS = ("happy", "angry", "sad")
+
+
+def corpus(n_utts: int) -> list:
+    out = []
+    for i in range(n_utts):
+        out.append(SimpleNamespace(utt_id=f"u{i}"))
+        out.extend(SimpleNamespace(utt_id=f"u{i}__{e}") for e in EMOTIONS)
+    return out
+
+
+@pytest.mark.parametrize("renderings, per_utt", [(None, 3), (0, 0), (1, 1), (2, 2), (5, 3)])
+def test_epoch_keeps_every_neutral_and_at_most_k_renderings_per_utterance(renderings, per_utt):
+    examples = corpus(20)
+    epoch = epoch_examples(examples, renderings, random.Random(0))
+    ids = [e.utt_id for e in epoch]
+    assert len(ids) == len(set(ids))
+    assert sorted(i for i in ids if "__" not in i) == sorted(f"u{i}" for i in range(20))
+    per = Counter(i.split("__")[0] for i in ids if "__" in i)
+    assert all(per[f"u{i}"] == per_utt for i in range(20))
+
+
+def test_renderings_are_drawn_afresh_each_epoch():
+    examples, rng = corpus(30), random.Random(1)
+    first = {e.utt_id for e in epoch_examples(examples, 1, rng)}
+    second = {e.utt_id for e in epoch_examples(examples, 1, rng)}
+    assert first != second
+    seen = set()
+    for _ in range(20):
+        seen |= {e.utt_id.split("__")[1] for e in epoch_examples(examples, 1, rng) if "__" in e.utt_id}
+    assert seen == set(EMOTIONS)
