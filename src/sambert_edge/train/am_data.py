@@ -12,6 +12,7 @@ import torch
 
 from ..acoustic import encode_units
 from ..frontend.symbols import parse_symbols, with_emotion
+from .emotion import source_utterance
 
 
 @dataclass
@@ -76,10 +77,11 @@ def epoch_examples(examples: list[Example], renderings: int | None, rng: random.
     by_utt: dict[str, list[Example]] = {}
     out = []
     for e in examples:
-        if "__" in e.utt_id:
-            by_utt.setdefault(e.utt_id.split("__", 1)[0], []).append(e)
-        else:
+        source = source_utterance(e.utt_id)
+        if source is None:
             out.append(e)
+        else:
+            by_utt.setdefault(source, []).append(e)
     for group in by_utt.values():
         out.extend(rng.sample(group, min(renderings, len(group))))
     return out

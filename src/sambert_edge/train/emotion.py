@@ -24,6 +24,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+RENDERING_SEP = "__"  # a rendering's stem in emotion_wavs/ and features/: <utt>__<emotion>
+
+
+def rendering_stem(utt_id: str, emotion: str) -> str:
+    return f"{utt_id}{RENDERING_SEP}{emotion}"
+
+
+def source_utterance(stem: str) -> str | None:
+    """The neutral utterance a rendering's stem was made from; ``None`` for a neutral stem."""
+    return stem.split(RENDERING_SEP, 1)[0] if RENDERING_SEP in stem else None
+
 
 @dataclass(frozen=True)
 class EmotionRule:

@@ -141,13 +141,12 @@ def cer(reference: str, hypothesis: str) -> float:
     ref = normalize_for_cer(reference)
     if not ref:
         raise ValueError("empty reference")
-    pairs = [(r, h) for r in _readings(_t2s().convert(reference)) for h in _readings(_t2s().convert(hypothesis))]
-    return min(edit_distance(r, h) for r, h in pairs) / len(ref)
+    return min(edit_distance(r, h) for r in _readings(reference) for h in _readings(hypothesis)) / len(ref)
 
 
 def _readings(text: str) -> set[str]:
-    """``text`` cleaned, plus its digit readings where it has Arabic digits."""
-    raw = unicodedata.normalize("NFKC", text)
+    """``text`` simplified and cleaned, plus its digit readings where it has Arabic digits."""
+    raw = unicodedata.normalize("NFKC", _t2s().convert(text))
     if not re.search(r"[0-9]", raw):
         return {_clean(raw)}
     return {_clean(raw), _clean(_digits_as_numbers(raw)), _clean(_digits_one_by_one(raw))}

@@ -199,7 +199,7 @@ def run_emotions(workdir: Path, emotions: tuple[str, ...], settings: MelSettings
     from tqdm import tqdm
 
     from .corpus import write_flac_atomic
-    from .emotion import RULES, render
+    from .emotion import RULES, render, rendering_stem, source_utterance
 
     unknown = [e for e in emotions if e not in RULES]
     if unknown:
@@ -207,10 +207,10 @@ def run_emotions(workdir: Path, emotions: tuple[str, ...], settings: MelSettings
     feats = workdir / "features"
     wav_out = workdir / "emotion_wavs"
     wav_out.mkdir(parents=True, exist_ok=True)
-    neutral = [p for p in sorted(feats.glob("*.npz")) if "__" not in p.stem][:limit]
+    neutral = [p for p in sorted(feats.glob("*.npz")) if source_utterance(p.stem) is None][:limit]
     counts = {"made": 0, "present": 0}
     for path in tqdm(neutral, desc="emotions", disable=not progress):
-        todo = [e for e in emotions if not (feats / f"{path.stem}__{e}.npz").exists()]
+        todo = [e for e in emotions if not (feats / f"{rendering_stem(path.stem, e)}.npz").exists()]
         counts["present"] += len(emotions) - len(todo)
         if not todo:
             continue
@@ -220,7 +220,7 @@ def run_emotions(workdir: Path, emotions: tuple[str, ...], settings: MelSettings
         audio, _ = sf.read(str(workdir / "wavs" / f"{path.stem}.flac"), dtype="float32")
         for emotion in todo:
             y, new = render(audio, settings.sample_rate, settings.hop_length, start, durations, boundary, RULES[emotion])
-            stem = f"{path.stem}__{emotion}"
+            stem = rendering_stem(path.stem, emotion)
             write_flac_atomic(wav_out / f"{stem}.flac", y)
             save_npz_atomic(feats / f"{stem}.npz", **rendered_features(y, symbols, new, settings, emotion))
             counts["made"] += 1
