@@ -81,6 +81,12 @@ def test_recipe_stages_make_a_voice_the_engine_can_load(workdir, frontend, tmp_p
     train_am(workdir, am2, AmTrainSettings(steps=4, save_every=1, emotions=("neutral",)), init=am / "weights.pt",
              init_step=3)
     assert torch.load(am2 / "last.pt")["step"] == 4
+    deep = workdir / "am_deep"  # grown from the base checkpoint
+    train_am(workdir, deep, AmTrainSettings(steps=4, save_every=1, emotions=("neutral",), size="deep"),
+             init=am / "weights.pt", init_step=3)
+    assert json.loads((deep / "config.json").read_text())["am"]["decoder_num_layers"] == 8
+    with pytest.raises(ValueError, match="another size"):
+        train_am(workdir, deep, AmTrainSettings(steps=5, save_every=1, emotions=("neutral",)))
     train_vocoder(workdir, voc, VocoderTrainSettings(steps=2, batch=2, save_every=1))
     assert (voc / "weights.pt").exists()
 
@@ -114,3 +120,7 @@ def test_recipe_stages_make_a_voice_the_engine_can_load(workdir, frontend, tmp_p
     assert np.isfinite(audio.samples).all()
     wav = synth.vocode(np.zeros((10, 80), np.float32))
     assert wav.shape == (2000,) and np.isfinite(wav).all()
+    deep_voice = export_student(deep, voc_gta, tmp_path / "deep", name="toy-deep", speakers=("F7",),
+                                emotions=("neutral",))
+    deep_audio = Synthesizer.load(tmp_path / "deep", threads=1, frontend=frontend).synthesize("你好。")
+    assert deep_voice.emotions == ("neutral",) and np.isfinite(deep_audio.samples).all()

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from .student import STUDENT_SIZES
+
 DEFAULT_WORKDIR = "/work/data/default_voice"
 DEV_SENTENCES = "/work/shared/eval/dev_sentences.txt"
 DEFAULT_FRONTEND = "sambert_edge.frontend:Frontend"
@@ -181,7 +183,7 @@ def cmd_train_am(args: argparse.Namespace) -> int:
 
     settings = AmTrainSettings(steps=args.steps, max_frames=args.max_frames, lr=args.lr, threads=args.threads,
                                save_every=args.save_every, emotions=tuple(args.emotions.split(",")),
-                               renderings_per_epoch=args.renderings_per_epoch)
+                               renderings_per_epoch=args.renderings_per_epoch, size=args.size)
     train_am(Path(args.workdir), Path(args.out), settings, init=Path(args.init) if args.init else None,
              init_step=args.init_step)
     return 0
@@ -355,6 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--emotions", default="neutral", help="comma-separated emotions to train on")
     sp.add_argument("--renderings-per-epoch", type=int, metavar="K",
                     help="emotion renderings drawn per utterance per epoch (default: all)")
+    sp.add_argument("--size", default="base", choices=sorted(STUDENT_SIZES),
+                    help="student size (default: %(default)s); --init may be a smaller size, grown into this one")
     sp.add_argument("--init", help="weights.pt to start from when OUT has no last.pt (e.g. the recipe checkpoint)")
     sp.add_argument("--init-step", type=int, default=0, help="step the --init weights were saved at")
     sp.set_defaults(func=cmd_train_am)

@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 
 from .am_data import Example, Normaliser, batches, collate, epoch_examples, load_example
+from .grow import grow_state_dict
+from .models.config import SambertConfig
 from .models.sambert import KanTtsSAMBERT, padding_mask
 from .student import SPEAKERS, student_am_config
 
@@ -43,6 +45,7 @@ class AmTrainSettings:
     threads: int = 1
     emotions: tuple[str, ...] = ("neutral",)
     renderings_per_epoch: int | None = None  # emotion renderings per utterance per epoch (None: all)
+    size: str = "base"  # a key of student.STUDENT_SIZES
 
 
 def learning_rate(step: int, s: AmTrainSettings) -> float:
@@ -101,29 +104,33 @@ def load_examples(features: Path, norm: Normaliser, emotions: tuple[str, ...],
 
 def train_am(workdir: Path, out: Path, s: AmTrainSettings, init: Path | None = None, init_step: int = 0) -> None:
     """Train (or resume from ``out/last.pt``). ``init``: a ``weights.pt`` (fp16 is fine) to start from when
-    ``out`` has no ``last.pt``, e.g. the committed recipe checkpoint; ``init_step`` continues its LR schedule."""
+    ``out`` has no ``last.pt``, e.g. the committed recipe checkpoint, of this size or a smaller one (grown
+    without changing its output, :mod:`.grow`); ``init_step`` continues its LR schedule."""
     torch.set_num_threads(s.threads)
     torch.manual_seed(s.seed)
     rng = random.Random(s.seed)
     out.mkdir(parents=True, exist_ok=True)
     features = workdir / "features"
     norm = Normaliser.load(features / "stats.json")
-    config = student_am_config()
+    config = student_am_config(s.size)
     model = KanTtsSAMBERT(config)
     opt = torch.optim.Adam(model.parameters(), lr=s.lr, betas=(0.9, 0.98), eps=1e-9)
     step = 0
     last = out / "last.pt"
     if last.exists():
+        _check_same_model(out / "config.json", config)
         state = torch.load(last, map_location="cpu")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         step = state["step"]
         log.info("resumed at step %d", step)
     elif init is not None:
-        weights = torch.load(init, map_location="cpu")
-        model.load_state_dict({k: v.float() for k, v in weights.items()})
+        weights = {k: v.float() for k, v in torch.load(init, map_location="cpu").items()}
+        model.load_state_dict(grow_state_dict(weights, model))
         step = init_step
-        log.info("initialised from %s at step %d (fresh optimizer state)", init, step)
+        grown = sum(p.numel() for p in model.parameters()) - sum(v.numel() for v in weights.values())
+        log.info("initialised from %s at step %d (fresh optimizer state%s)", init, step,
+                 f"; grown by {grown} parameters" if grown else "")
     examples = load_examples(features, norm, s.emotions)
     n_valid = min(s.valid_utterances, len(examples) // 10)  # at most a tenth of the corpus
     ordered = sorted(examples, key=lambda e: e.utt_id)
@@ -166,6 +173,16 @@ def train_am(workdir: Path, out: Path, s: AmTrainSettings, init: Path | None = N
             if step % s.valid_every == 0 and valid:
                 log.info("valid at step %d: %s", step, _validate(model, valid, r))
     log.info("train-am: done at step %d", step)
+
+
+def _check_same_model(config_json: Path, config: SambertConfig) -> None:
+    """Refuse to resume a checkpoint folder trained with another student size."""
+    if not config_json.exists():
+        return
+    saved = json.loads(config_json.read_text())
+    if saved.get("am") != json.loads(json.dumps(config.to_kantts())):
+        raise ValueError(f"{config_json.parent} holds a student of another size "
+                         f"({saved.get('settings', {}).get('size', 'base')!r}); resume it with that --size")
 
 
 @torch.no_grad()

@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .pointwise import conv_time_last
+
 
 def split_heads(x: torch.Tensor, n_head: int) -> torch.Tensor:
     """[B, T, H*D] -> [H*B, T, D] (head-major, the KAN-TTS order)."""
@@ -121,10 +123,10 @@ class PositionwiseConvFeedForward(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """x: [B, T, d_in]; mask: bool [B, T] (True = padding) or None. Returns [B, T, d_in]."""
-        hidden = F.relu(self.w_1(self.layer_norm(x).transpose(1, 2)))
+        hidden = F.relu(conv_time_last(self.w_1, self.layer_norm(x)))
         if mask is not None:
-            hidden = hidden.masked_fill(mask.unsqueeze(1), 0.0)
-        out = self.w_2(self.dropout_inner(hidden)).transpose(1, 2)
+            hidden = hidden.masked_fill(mask.unsqueeze(-1), 0.0)
+        out = conv_time_last(self.w_2, self.dropout_inner(hidden))
         return self.dropout(out) + x
 
 

@@ -10,6 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .pointwise import conv_time_last
+
 
 class FeedForwardNet(nn.Module):
     """Pointwise two-layer FFN: Conv1d(k1) -> ReLU -> Dropout -> Conv1d(k1, no bias)."""
@@ -22,8 +24,8 @@ class FeedForwardNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """[B, T, d_in] -> [B, T, d_out]."""
-        hidden = self.dropout(F.relu(self.w_1(x.transpose(1, 2))))
-        return self.w_2(hidden).transpose(1, 2)
+        hidden = self.dropout(F.relu(conv_time_last(self.w_1, x)))
+        return conv_time_last(self.w_2, hidden)
 
 
 class MemoryBlockV2(nn.Module):
