@@ -124,3 +124,59 @@ def test_recipe_stages_make_a_voice_the_engine_can_load(workdir, frontend, tmp_p
                                 emotions=("neutral",))
     deep_audio = Synthesizer.load(tmp_path / "deep", threads=1, frontend=frontend).synthesize("你好。")
     assert deep_voice.emotions == ("neutral",) and np.isfinite(deep_audio.samples).all()
+
+
+def test_train_am_weight_average_follows_the_trained_weights_across_resumes(workdir, frontend):
+    import torch
+
+    from sambert_edge.train.prepare import run_align
+    from sambert_edge.train.train_am import AmTrainSettings, train_am
+
+    run_align(workdir, frontend, progress=False)  # resumable: a no-op after the recipe test
+
+    def settings(steps: int, decay: float) -> AmTrainSettings:
+        return AmTrainSettings(steps=steps, save_every=1, emotions=("neutral",), ema=decay)
+
+    out = workdir / "am_ema"
+    train_am(workdir, out, settings(1, 0.0))  # decay 0: the average is the trained weights
+    state, weights = torch.load(out / "last.pt"), torch.load(out / "weights.pt")
+    assert state["ema"].keys() == state["model"].keys() == weights.keys()
+    for k, v in state["model"].items():
+        assert torch.equal(weights[k], v.half() if v.is_floating_point() else v)
+    for step in (2, 3):  # each resume continues the saved average: ema = 0.9 ema + 0.1 weights
+        before = torch.load(out / "last.pt")["ema"]
+        train_am(workdir, out, settings(step, 0.9))
+        state, weights = torch.load(out / "last.pt"), torch.load(out / "weights.pt")
+        assert state["step"] == step
+        moved = False
+        for k, v in state["model"].items():
+            if v.is_floating_point():
+                torch.testing.assert_close(state["ema"][k], 0.9 * before[k] + 0.1 * v)
+                assert torch.equal(weights[k], state["ema"][k].half())
+                moved |= not torch.equal(state["ema"][k], v)
+        assert moved  # weights.pt is the average, not the last step
+    with pytest.raises(ValueError, match="--ema"):
+        train_am(workdir, out, settings(4, 1.0))
+
+
+def test_train_am_adversarial_term_changes_the_update_and_resumes_its_discriminator(workdir, frontend):
+    import torch
+
+    from sambert_edge.train.prepare import run_align
+    from sambert_edge.train.train_am import AmTrainSettings, train_am
+
+    run_align(workdir, frontend, progress=False)
+    runs = {}
+    for name, weight in (("l1", None), ("gan", 1.0)):
+        out = workdir / f"am_{name}"
+        train_am(workdir, out, AmTrainSettings(steps=1, save_every=1, emotions=("neutral",), adversarial=weight,
+                                               adversarial_warmup=0))
+        runs[name] = torch.load(out / "last.pt")
+    assert "adversary" not in runs["l1"] and runs["gan"]["adversary"]["step"] == 1
+    l1, gan = runs["l1"]["model"], runs["gan"]["model"]
+    assert any(not torch.equal(l1[k], gan[k]) for k in l1)  # the discriminator's terms reached the model
+    train_am(workdir, workdir / "am_gan", AmTrainSettings(steps=2, save_every=1, emotions=("neutral",),
+                                                          adversarial=1.0, adversarial_warmup=0))
+    assert torch.load(workdir / "am_gan" / "last.pt")["adversary"]["step"] == 2  # resumed, not restarted
+    with pytest.raises(ValueError, match="--adversarial"):
+        train_am(workdir, workdir / "am_bad", AmTrainSettings(steps=1, emotions=("neutral",), adversarial=-1.0))

@@ -183,7 +183,8 @@ def cmd_train_am(args: argparse.Namespace) -> int:
 
     settings = AmTrainSettings(steps=args.steps, max_frames=args.max_frames, lr=args.lr, threads=args.threads,
                                save_every=args.save_every, emotions=tuple(args.emotions.split(",")),
-                               renderings_per_epoch=args.renderings_per_epoch, size=args.size)
+                               renderings_per_epoch=args.renderings_per_epoch, size=args.size, ema=args.ema,
+                               adversarial=args.adversarial, adversarial_warmup=args.adversarial_warmup)
     train_am(Path(args.workdir), Path(args.out), settings, init=Path(args.init) if args.init else None,
              init_step=args.init_step)
     return 0
@@ -361,6 +362,14 @@ def build_parser() -> argparse.ArgumentParser:
                     help="student size (default: %(default)s); --init may be a smaller size, grown into this one")
     sp.add_argument("--init", help="weights.pt to start from when OUT has no last.pt (e.g. the recipe checkpoint)")
     sp.add_argument("--init-step", type=int, default=0, help="step the --init weights were saved at")
+    sp.add_argument("--ema", type=float, metavar="DECAY",
+                    help="write an exponential moving average of the weights (decay per step, e.g. 0.999) to "
+                         "weights.pt instead of the last step's weights")
+    sp.add_argument("--adversarial", type=float, metavar="W",
+                    help="add a mel discriminator's LSGAN + feature-matching terms, weighted W, on the postnet "
+                         "output (e.g. 0.05)")
+    sp.add_argument("--adversarial-warmup", type=int, default=200, metavar="N",
+                    help="discriminator-only steps before its terms reach the acoustic model (default: %(default)s)")
     sp.set_defaults(func=cmd_train_am)
 
     sp = sub.add_parser("train-vocoder", help="train the student vocoder (resumes from OUT/last.pt)")

@@ -2,9 +2,13 @@
 
 Losses as KAN-TTS: L1 on the decoder and postnet mels, MSE on log(d + 1) durations and on the
 z-scored per-phone pitch and energy. Adam (0.9, 0.98) with warm-up and inverse-square-root decay.
-``<out>/last.pt`` (model + optimiser + step) is replaced atomically every ``--save-every`` steps,
-so a killed job resumes where it was; ``<out>/weights.pt`` holds fp16 weights only (what the
-recipe commits and the export reads).
+``<out>/last.pt`` (model + optimiser + step, and the averaged weights) is replaced atomically every
+``--save-every`` steps, so a killed job resumes where it was; ``<out>/weights.pt`` holds fp16 weights only
+(what the recipe commits and the export reads). With ``--ema D`` those are an exponential moving average
+of the trained weights (decay D per step), which smooths out the step-to-step noise of Adam at the learning
+rates that keep an underfitting student moving. ``--adversarial W`` adds a mel discriminator's
+least-squares and feature-matching terms (weight W) on the postnet output (:mod:`.mel_adversary`);
+its state is kept in ``last.pt`` too.
 """
 
 from __future__ import annotations
@@ -18,12 +22,15 @@ import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from .am_data import Example, Normaliser, batches, collate, epoch_examples, load_example
 from .grow import grow_state_dict
+from .mel_adversary import MelAdversary, random_windows
 from .models.config import SambertConfig
 from .models.sambert import KanTtsSAMBERT, padding_mask
 from .student import SPEAKERS, student_am_config
@@ -46,6 +53,9 @@ class AmTrainSettings:
     emotions: tuple[str, ...] = ("neutral",)
     renderings_per_epoch: int | None = None  # emotion renderings per utterance per epoch (None: all)
     size: str = "base"  # a key of student.STUDENT_SIZES
+    ema: float | None = None  # decay of the weight average written to weights.pt (None: the raw weights)
+    adversarial: float | None = None  # weight of the mel discriminator's terms (None: L1 only)
+    adversarial_warmup: int = 200  # discriminator-only steps before its terms reach the acoustic model
 
 
 def learning_rate(step: int, s: AmTrainSettings) -> float:
@@ -54,6 +64,11 @@ def learning_rate(step: int, s: AmTrainSettings) -> float:
 
 
 def am_losses(model: KanTtsSAMBERT, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return am_outputs_and_losses(model, batch)[1]
+
+
+def am_outputs_and_losses(model: KanTtsSAMBERT, batch: dict[str, torch.Tensor]) -> tuple[Any, dict[str, torch.Tensor]]:
+    """The teacher-forced forward pass and its losses (``out.postnet_outputs``: [B, T, n_mels])."""
     out = model(
         batch["ling"], batch["emotion"], batch["speaker"],
         input_lengths=batch["input_lengths"], output_lengths=batch["output_lengths"],
@@ -80,7 +95,7 @@ def am_losses(model: KanTtsSAMBERT, batch: dict[str, torch.Tensor]) -> dict[str,
         "energy": phone_mse(out.energy_predictions, batch["energy"]),
     }
     losses["total"] = sum(losses.values())
-    return losses
+    return out, losses
 
 
 def _save_atomic(obj: object, path: Path) -> None:
@@ -115,14 +130,15 @@ def train_am(workdir: Path, out: Path, s: AmTrainSettings, init: Path | None = N
     config = student_am_config(s.size)
     model = KanTtsSAMBERT(config)
     opt = torch.optim.Adam(model.parameters(), lr=s.lr, betas=(0.9, 0.98), eps=1e-9)
-    step = 0
+    step, saved_ema, saved_adversary = 0, None, None
     last = out / "last.pt"
     if last.exists():
         _check_same_model(out / "config.json", config)
         state = torch.load(last, map_location="cpu")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
-        step = state["step"]
+        step, saved_ema = state["step"], state.get("ema")
+        saved_adversary = state.get("adversary")
         log.info("resumed at step %d", step)
     elif init is not None:
         weights = {k: v.float() for k, v in torch.load(init, map_location="cpu").items()}
@@ -131,6 +147,14 @@ def train_am(workdir: Path, out: Path, s: AmTrainSettings, init: Path | None = N
         grown = sum(p.numel() for p in model.parameters()) - sum(v.numel() for v in weights.values())
         log.info("initialised from %s at step %d (fresh optimizer state%s)", init, step,
                  f"; grown by {grown} parameters" if grown else "")
+    ema = _averaged(model, s.ema, saved_ema)
+    adversary = None
+    if s.adversarial is not None:
+        if s.adversarial < 0:
+            raise ValueError(f"--adversarial must be >= 0, got {s.adversarial}")
+        adversary = MelAdversary(warmup=s.adversarial_warmup)
+        if saved_adversary is not None:
+            adversary.load_state_dict(saved_adversary)
     examples = load_examples(features, norm, s.emotions)
     n_valid = min(s.valid_utterances, len(examples) // 10)  # at most a tenth of the corpus
     ordered = sorted(examples, key=lambda e: e.utt_id)
@@ -145,34 +169,68 @@ def train_am(workdir: Path, out: Path, s: AmTrainSettings, init: Path | None = N
     r = config.outputs_per_step
     model.train()
     t0, seen = time.perf_counter(), 0
-    running: dict[str, float] = {}
+    running: dict[str, tuple[float, int]] = {}
     while step < s.steps:
         for batch_examples in batches(epoch_examples(train, s.renderings_per_epoch, rng), s.max_frames, rng):
             if step >= s.steps:
                 break
             for group in opt.param_groups:
                 group["lr"] = learning_rate(step + 1, s)
-            losses = am_losses(model, collate(batch_examples, r))
+            batch = collate(batch_examples, r)
+            output, losses = am_outputs_and_losses(model, batch)
+            if adversary is not None:
+                real, fake = random_windows(batch["mel"], output.postnet_outputs, batch["output_lengths"],
+                                            adversary.window, rng)
+                losses["disc"] = torch.tensor(adversary.train_discriminator(real, fake))
+                if adversary.active:
+                    g = adversary.generator_losses(real, fake)
+                    losses.update(g)
+                    losses["total"] = losses["total"] + s.adversarial * (g["adv"] + g["fm"])
             opt.zero_grad(set_to_none=True)
             losses["total"].backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
+            if ema is not None:
+                ema.update_parameters(model)
             step += 1
             seen += 1
-            for k, v in losses.items():
-                running[k] = running.get(k, 0.0) + v.item()
+            for k, v in losses.items():  # the adversarial terms join after the discriminator's warm-up
+                total, n = running.get(k, (0.0, 0))
+                running[k] = (total + v.item(), n + 1)
             if step % s.log_every == 0:
                 dt = (time.perf_counter() - t0) / seen
                 log.info("step %d lr %.2e %s (%.2f s/step)", step, learning_rate(step, s),
-                         " ".join(f"{k} {v / seen:.4f}" for k, v in running.items()), dt)
+                         " ".join(f"{k} {v / n:.4f}" for k, (v, n) in running.items()), dt)
                 t0, seen, running = time.perf_counter(), 0, {}
             if step % s.save_every == 0 or step == s.steps:
-                _save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step}, last)
-                _save_atomic({k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()},
+                exported = (ema.module if ema is not None else model).state_dict()
+                _save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step,
+                              **({"ema": exported} if ema is not None else {}),
+                              **({"adversary": adversary.state_dict()} if adversary is not None else {})}, last)
+                _save_atomic({k: v.half() if v.is_floating_point() else v for k, v in exported.items()},
                              out / "weights.pt")
             if step % s.valid_every == 0 and valid:
                 log.info("valid at step %d: %s", step, _validate(model, valid, r))
+                if ema is not None:
+                    log.info("valid at step %d (average): %s", step, _validate(ema.module, valid, r))
     log.info("train-am: done at step %d", step)
+
+
+def _averaged(model: KanTtsSAMBERT, decay: float | None,
+              saved: dict[str, torch.Tensor] | None) -> AveragedModel | None:
+    """The weight average for ``--ema``: continues the one in ``last.pt`` when there is one, else starts
+    from the current weights (a run that switches averaging on midway loses nothing)."""
+    if decay is None:
+        return None
+    if not 0.0 <= decay < 1.0:
+        raise ValueError(f"--ema must be in [0, 1), got {decay}")
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+    if saved is not None:
+        ema.module.load_state_dict(saved)
+    else:
+        ema.module.load_state_dict(model.state_dict())
+    ema.n_averaged.fill_(1)  # averaged from here on, not replaced by the next step's weights
+    return ema
 
 
 def _check_same_model(config_json: Path, config: SambertConfig) -> None:
