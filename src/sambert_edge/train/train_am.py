@@ -22,7 +22,6 @@ import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -32,7 +31,7 @@ from .am_data import Example, Normaliser, batches, collate, epoch_examples, load
 from .grow import grow_state_dict
 from .mel_adversary import MelAdversary, random_windows
 from .models.config import SambertConfig
-from .models.sambert import KanTtsSAMBERT, padding_mask
+from .models.sambert import KanTtsSAMBERT, SambertOutput, padding_mask
 from .student import SPEAKERS, student_am_config
 
 log = logging.getLogger(__name__)
@@ -67,7 +66,8 @@ def am_losses(model: KanTtsSAMBERT, batch: dict[str, torch.Tensor]) -> dict[str,
     return am_outputs_and_losses(model, batch)[1]
 
 
-def am_outputs_and_losses(model: KanTtsSAMBERT, batch: dict[str, torch.Tensor]) -> tuple[Any, dict[str, torch.Tensor]]:
+def am_outputs_and_losses(model: KanTtsSAMBERT, batch: dict[str, torch.Tensor]
+                          ) -> tuple[SambertOutput, dict[str, torch.Tensor]]:
     """The teacher-forced forward pass and its losses (``out.postnet_outputs``: [B, T, n_mels])."""
     out = model(
         batch["ling"], batch["emotion"], batch["speaker"],
