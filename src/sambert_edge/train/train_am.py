@@ -224,11 +224,9 @@ def _averaged(model: KanTtsSAMBERT, decay: float | None,
         return None
     if not 0.0 <= decay < 1.0:
         raise ValueError(f"--ema must be in [0, 1), got {decay}")
-    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)  # a copy of model
     if saved is not None:
         ema.module.load_state_dict(saved)
-    else:
-        ema.module.load_state_dict(model.state_dict())
     ema.n_averaged.fill_(1)  # averaged from here on, not replaced by the next step's weights
     return ema
 
