@@ -254,6 +254,45 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_error_budget(args: argparse.Namespace) -> int:
+    import hashlib
+
+    import soundfile as sf
+
+    from .am_data import Normaliser
+    from .corpus import KEEP_SILENCE_S, postprocess, text_viewer, write_flac_atomic
+    from .error_budget import error_budget, summary
+    from .judge import Judge
+    from .teacher import TeacherTTS
+
+    work = Path(args.workdir)
+    stats = Path(args.stats) if args.stats else work / "features" / "stats.json"
+    if not stats.exists():
+        raise SystemExit(f"error-budget: no normalisation stats at {stats} (pass --stats)")
+    sentences = _read_lines(args.sentences)[: args.limit or None]
+    cache = work / "reports" / "error_budget_reference" / f"{args.style}_{args.speed:g}"
+    view = text_viewer("frontend", args.frontend)
+    teacher: list[TeacherTTS] = []  # loaded on the first sentence not in the cache
+
+    def reference(text: str):
+        path = cache / f"{hashlib.sha1(text.encode()).hexdigest()[:16]}.flac"
+        if not path.exists():
+            if not teacher:
+                teacher.append(TeacherTTS.load(work, threads=args.threads))
+                cache.mkdir(parents=True, exist_ok=True)
+            write_flac_atomic(path, postprocess(teacher[0].synthesize(view(text).phonemes, args.style, args.speed)))
+        return sf.read(str(path), dtype="float32")[0]
+
+    judge = Judge.load(work / "models", threads=args.threads)
+    report = error_budget(Path(args.voice), sentences, reference, judge, Normaliser.load(stats),
+                          edge_silence_s=KEEP_SILENCE_S, threads=args.threads)
+    out = Path(args.out) if args.out else work / "reports" / f"error_budget_{Path(args.voice).name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    print(summary(report))
+    return 0
+
+
 def cmd_plot_alignment(args: argparse.Namespace) -> int:
     from .plots import plot_alignment
 
@@ -413,6 +452,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--audio-out", help="also write the synthesised WAVs here")
     sp.add_argument("--emotions", help="comma-separated subset of the voice's emotions (default: all)")
     sp.set_defaults(func=cmd_evaluate)
+
+    sp = sub.add_parser("error-budget", help="a voice on held-out sentences: judge CER of the teacher, of "
+                        "its mel through the voice's vocoder, and of the voice")
+    common(sp)
+    voice(sp)
+    sp.add_argument("--voice", required=True, help="voice folder (mel vocoder)")
+    sp.add_argument("--sentences", default=DEV_SENTENCES)
+    sp.add_argument("--limit", type=int)
+    sp.add_argument("--stats", help="mel normalisation of the vocoder (default: WORKDIR/features/stats.json)")
+    sp.add_argument("--out", help="JSON report (default: WORKDIR/reports/error_budget_<voice>.json)")
+    sp.set_defaults(func=cmd_error_budget)
 
     sp = sub.add_parser("plot-alignment", help="PNG of mel + unit boundaries + f0 for utterances")
     common(sp)
