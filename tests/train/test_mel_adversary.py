@@ -72,3 +72,13 @@ def test_adversary_state_round_trips():
     assert b.step == 1
     x = torch.randn(1, 16, 80)
     torch.testing.assert_close(a.discriminator(x)[0], b.discriminator(x)[0])
+
+
+def test_saved_discriminator_shape_decides_whether_a_resume_can_load_it():
+    adversary = MelAdversary(window=16, channels=8)
+    state = adversary.state_dict()
+    assert adversary.same_shape(state)
+    assert not MelAdversary(window=16, channels=16).same_shape(state)
+    assert not MelAdversary(window=32, channels=8).same_shape(state)
+    legacy = {k: v for k, v in MelAdversary().state_dict().items() if k not in ("channels", "window")}
+    assert MelAdversary().same_shape(legacy) and not adversary.same_shape(legacy)

@@ -178,5 +178,10 @@ def test_train_am_adversarial_term_changes_the_update_and_resumes_its_discrimina
     train_am(workdir, workdir / "am_gan", AmTrainSettings(steps=2, save_every=1, emotions=("neutral",),
                                                           adversarial=1.0, adversarial_warmup=0))
     assert torch.load(workdir / "am_gan" / "last.pt")["adversary"]["step"] == 2  # resumed, not restarted
+    train_am(workdir, workdir / "am_gan", AmTrainSettings(steps=3, save_every=1, emotions=("neutral",),
+                                                          adversarial=1.0, adversarial_warmup=0,
+                                                          adversarial_channels=8))
+    wider = torch.load(workdir / "am_gan" / "last.pt")
+    assert (wider["step"], wider["adversary"]["step"], wider["adversary"]["channels"]) == (3, 1, 8)  # a fresh one
     with pytest.raises(ValueError, match="--adversarial"):
         train_am(workdir, workdir / "am_bad", AmTrainSettings(steps=1, emotions=("neutral",), adversarial=-1.0))

@@ -184,7 +184,9 @@ def cmd_train_am(args: argparse.Namespace) -> int:
     settings = AmTrainSettings(steps=args.steps, max_frames=args.max_frames, lr=args.lr, threads=args.threads,
                                save_every=args.save_every, emotions=tuple(args.emotions.split(",")),
                                renderings_per_epoch=args.renderings_per_epoch, size=args.size, ema=args.ema,
-                               adversarial=args.adversarial, adversarial_warmup=args.adversarial_warmup)
+                               adversarial=args.adversarial, adversarial_warmup=args.adversarial_warmup,
+                               adversarial_channels=args.adversarial_channels,
+                               adversarial_window=args.adversarial_window)
     train_am(Path(args.workdir), Path(args.out), settings, init=Path(args.init) if args.init else None,
              init_step=args.init_step)
     return 0
@@ -409,6 +411,11 @@ def build_parser() -> argparse.ArgumentParser:
                          "output (e.g. 0.05)")
     sp.add_argument("--adversarial-warmup", type=int, default=200, metavar="N",
                     help="discriminator-only steps before its terms reach the acoustic model (default: %(default)s)")
+    sp.add_argument("--adversarial-channels", type=int, default=32, metavar="C",
+                    help="width of the mel discriminator (default: %(default)s); a resumed run whose saved "
+                         "discriminator differs starts a fresh one")
+    sp.add_argument("--adversarial-window", type=int, default=64, metavar="F",
+                    help="frames of each random mel window the discriminator judges (default: %(default)s)")
     sp.set_defaults(func=cmd_train_am)
 
     sp = sub.add_parser("train-vocoder", help="train the student vocoder (resumes from OUT/last.pt)")

@@ -64,14 +64,19 @@ class MelAdversary:
     """
 
     def __init__(self, window: int = 64, warmup: int = 200, lr: float = 2e-4, channels: int = 32):
-        self.window, self.warmup = window, warmup
+        self.window, self.warmup, self.channels = window, warmup, channels
         self.discriminator = MelDiscriminator(channels)
         self.optimizer = torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=(0.8, 0.99))
         self.step = 0
 
     def state_dict(self) -> dict:
         return {"discriminator": self.discriminator.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "step": self.step}
+                "step": self.step, "channels": self.channels, "window": self.window}
+
+    def same_shape(self, state: dict) -> bool:
+        """Whether a saved state is of a discriminator like this one (states saved before the shape
+        was recorded are of the defaults, 32 channels on 64-frame windows)."""
+        return (state.get("channels", 32), state.get("window", 64)) == (self.channels, self.window)
 
     def load_state_dict(self, state: dict) -> None:
         self.discriminator.load_state_dict(state["discriminator"])

@@ -55,6 +55,8 @@ class AmTrainSettings:
     ema: float | None = None  # decay of the weight average written to weights.pt (None: the raw weights)
     adversarial: float | None = None  # weight of the mel discriminator's terms (None: L1 only)
     adversarial_warmup: int = 200  # discriminator-only steps before its terms reach the acoustic model
+    adversarial_channels: int = 32  # width of the mel discriminator
+    adversarial_window: int = 64  # frames of each random window it judges
 
 
 def learning_rate(step: int, s: AmTrainSettings) -> float:
@@ -152,9 +154,13 @@ def train_am(workdir: Path, out: Path, s: AmTrainSettings, init: Path | None = N
     if s.adversarial is not None:
         if s.adversarial < 0:
             raise ValueError(f"--adversarial must be >= 0, got {s.adversarial}")
-        adversary = MelAdversary(warmup=s.adversarial_warmup)
-        if saved_adversary is not None:
+        adversary = MelAdversary(window=s.adversarial_window, warmup=s.adversarial_warmup,
+                                 channels=s.adversarial_channels)
+        if saved_adversary is not None and adversary.same_shape(saved_adversary):
             adversary.load_state_dict(saved_adversary)
+        elif saved_adversary is not None:  # a new discriminator for a resumed model: warms up afresh
+            log.info("the saved discriminator (%s channels, %s-frame windows) differs from the one asked for; "
+                     "starting a fresh one", saved_adversary.get("channels", 32), saved_adversary.get("window", 64))
     examples = load_examples(features, norm, s.emotions)
     n_valid = min(s.valid_utterances, len(examples) // 10)  # at most a tenth of the corpus
     ordered = sorted(examples, key=lambda e: e.utt_id)
