@@ -4,8 +4,7 @@ For every sentence three recordings go to the judge: the reference (the teacher'
 reference's own mel through the voice's vocoder (copy synthesis), and the voice reading the text.
 Their mean CERs split the student's loss into what the vocoder costs (copy - reference) and what
 the acoustic model costs (student - copy). The report also gives the student's length against the
-reference's, since a duration predictor trained in the log domain tends to read unseen text
-faster than its teacher.
+reference's, to see whether the duration predictor reads unseen text at the teacher's rate.
 """
 
 from __future__ import annotations

@@ -73,10 +73,15 @@ class MelAdversary:
         return {"discriminator": self.discriminator.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "step": self.step, "channels": self.channels, "window": self.window}
 
+    @staticmethod
+    def saved_shape(state: dict) -> tuple[int, int]:
+        """(channels, window) of a saved state; states saved before the shape was recorded are of
+        the defaults, 32 channels on 64-frame windows."""
+        return state.get("channels", 32), state.get("window", 64)
+
     def same_shape(self, state: dict) -> bool:
-        """Whether a saved state is of a discriminator like this one (states saved before the shape
-        was recorded are of the defaults, 32 channels on 64-frame windows)."""
-        return (state.get("channels", 32), state.get("window", 64)) == (self.channels, self.window)
+        """Whether a saved state is of a discriminator like this one."""
+        return self.saved_shape(state) == (self.channels, self.window)
 
     def load_state_dict(self, state: dict) -> None:
         self.discriminator.load_state_dict(state["discriminator"])

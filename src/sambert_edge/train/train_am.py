@@ -160,7 +160,7 @@ def train_am(workdir: Path, out: Path, s: AmTrainSettings, init: Path | None = N
             adversary.load_state_dict(saved_adversary)
         elif saved_adversary is not None:  # a new discriminator for a resumed model: warms up afresh
             log.info("the saved discriminator (%s channels, %s-frame windows) differs from the one asked for; "
-                     "starting a fresh one", saved_adversary.get("channels", 32), saved_adversary.get("window", 64))
+                     "starting a fresh one", *MelAdversary.saved_shape(saved_adversary))
     examples = load_examples(features, norm, s.emotions)
     n_valid = min(s.valid_utterances, len(examples) // 10)  # at most a tenth of the corpus
     ordered = sorted(examples, key=lambda e: e.utt_id)
