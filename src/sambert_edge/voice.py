@@ -17,8 +17,9 @@ from . import contract, nsf as nsf_lib
 from .frontend.symbols import EMOTION_NAMES
 
 
-PRECISIONS = ("fp32", "int8", "mixed")
-"""``voice.json`` precision: every graph fp32, every graph int8, or some of each (``quantization.json`` says which)."""
+PRECISIONS = ("fp32", "int8", "fp16", "mixed")
+"""``voice.json`` precision: every graph fp32, every graph int8, every graph with fp16-stored weights
+(fp32 arithmetic), or some of each (``quantization.json`` says which)."""
 
 
 class VoiceError(ValueError):
