@@ -11,11 +11,12 @@ sad        -10 %           x0.55            x1.18            x1.5       -4 dB, d
 angry      +6 %            x1.5             x0.88            x0.75      +4.5 dB, brighter
 =========  ==============  ===============  ===============  =========  ===================
 
-Tool: WORLD (``pyworld``) analysis at the mel frame period (12.5 ms), so WORLD frame i is mel
-frame i and the unit durations stay exact: every unit's frames are resampled to its new length,
-f0 is moved in the log domain around the utterance's mean, the spectral envelope gets a
-frequency tilt, and the waveform is resynthesised and scaled. These are prosodic renderings
-only -- no voice quality changes beyond the tilt; recorded emotions need a real emotional voice.
+Tool: WORLD (``pyworld``) analysis every ``WORLD_PERIOD_MS``; every unit's span of WORLD frames is
+resampled to its new length (a piecewise-linear time map through the unit boundaries, so the unit
+durations in mel frames stay exact), f0 is moved in the log domain around the utterance's mean, the
+spectral envelope gets a frequency tilt, and the waveform is resynthesised and scaled. These are
+prosodic renderings only -- no voice quality changes beyond the tilt; recorded emotions need a real
+emotional voice.
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ RULES: dict[str, EmotionRule] = {
 }
 PEAK = 0.97
 TILT_PIVOT_HZ = 1000.0
+WORLD_PERIOD_MS = 5.0
+"""WORLD's frame period. Judge CER on 60 training utterances (2026-12-02), every recording cut to
+the units' span as renderings are: teacher audio 0.335; analysis + resynthesis with no rule at the
+12.5 ms mel frame period 0.357 (happy 0.358, angry 0.357, sad 0.368), at 5 ms 0.340 (happy 0.328).
+The coarse frames smeared the consonants."""
 
 
 def new_durations(durations: np.ndarray, is_boundary: np.ndarray, rule: EmotionRule) -> np.ndarray:
@@ -69,21 +75,6 @@ def new_durations(durations: np.ndarray, is_boundary: np.ndarray, rule: EmotionR
         carry = want - n
         out[i] = n
     return out
-
-
-def frame_map(old: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """Index of the source frame for every target frame, each unit stretched linearly."""
-    idx = []
-    start = 0
-    for d_old, d_new in zip(old, new):
-        if d_new > 0:
-            if d_old > 0:
-                pos = start + (np.arange(d_new) + 0.5) * d_old / d_new - 0.5
-                idx.append(np.clip(np.round(pos), start, start + d_old - 1).astype(np.int64))
-            else:  # a unit that had no frame (zero-length boundary) repeats its neighbour
-                idx.append(np.full(d_new, max(start - 1, 0), np.int64))
-        start += d_old
-    return np.concatenate(idx) if idx else np.zeros(0, np.int64)
 
 
 def shift_f0(f0: np.ndarray, rule: EmotionRule) -> np.ndarray:
@@ -105,6 +96,35 @@ def tilt(sp: np.ndarray, sample_rate: int, db_per_octave: float) -> np.ndarray:
     return sp * gain_power[None, :]
 
 
+def time_map(durations: np.ndarray, new: np.ndarray, hop: int, sample_rate: int, period_s: float,
+             start: int = 0) -> np.ndarray:
+    """Source time (s) for every output WORLD frame: piecewise linear through the unit boundaries.
+
+    durations, new: int [T] unit lengths in mel frames before / after; ``start``: mel frames of the
+    source before the first unit. Output frame k sits at k * period_s; a unit that had no frames
+    holds the time of its boundary, a unit that gets none is skipped.
+    """
+    src = (start + np.concatenate([[0], np.cumsum(durations)])) * hop / sample_rate
+    dst = np.concatenate([[0], np.cumsum(new)]) * hop / sample_rate
+    frames = int(np.ceil(dst[-1] / period_s)) + 1  # one past the end, so WORLD covers the last sample
+    times = np.arange(frames) * period_s
+    # the unit whose [start, end) holds each time; side="right" passes over zero-length units
+    unit = np.clip(np.searchsorted(dst, times, side="right") - 1, 0, len(durations) - 1)
+    span = dst[unit + 1] - dst[unit]
+    frac = np.clip((times - dst[unit]) / np.where(span > 0, span, 1.0), 0.0, 1.0)
+    return src[unit] + frac * (src[unit + 1] - src[unit])
+
+
+def nearest_frames(times: np.ndarray, period_s: float, count: int) -> np.ndarray:
+    """int64 index of the WORLD frame nearest each time, within ``count`` frames.
+
+    Ties go up, not to numpy's even neighbour: with an odd ``start`` every time of an unchanged unit
+    sits half-way between two frames, and half-to-even would repeat every other frame and drop the next.
+    The 1e-6 frame keeps float error in those half-way times from deciding the tie either way.
+    """
+    return np.clip(np.floor(times / period_s + 0.5 + 1e-6).astype(np.int64), 0, count - 1)
+
+
 def render(audio: np.ndarray, sample_rate: int, hop: int, start: int, durations: np.ndarray,
            is_boundary: np.ndarray, rule: EmotionRule) -> tuple[np.ndarray, np.ndarray]:
     """Neutral audio + its unit durations (from mel frame ``start``) -> (emotional audio, new durations).
@@ -115,25 +135,19 @@ def render(audio: np.ndarray, sample_rate: int, hop: int, start: int, durations:
     import pyworld
 
     x = np.asarray(audio, np.float64)
-    period = 1000.0 * hop / sample_rate
-    f0, t = pyworld.dio(x, sample_rate, f0_floor=60.0, f0_ceil=700.0, frame_period=period)
+    period_s = WORLD_PERIOD_MS / 1000.0
+    f0, t = pyworld.dio(x, sample_rate, f0_floor=60.0, f0_ceil=700.0, frame_period=WORLD_PERIOD_MS)
     f0 = pyworld.stonemask(x, f0, t, sample_rate)
     sp = pyworld.cheaptrick(x, f0, t, sample_rate)
     ap = pyworld.d4c(x, f0, t, sample_rate)
-    total = int(durations.sum())
-    frames = slice(start, start + total)
-    f0, sp, ap = f0[frames], sp[frames], ap[frames]
-    if len(f0) < total:  # WORLD has len // hop + 1 frames; the mel has len // hop: pad the edge
-        pad = total - len(f0)
-        f0, sp, ap = (np.concatenate([a, np.repeat(a[-1:], pad, axis=0)]) for a in (f0, sp, ap))
     durations_new = new_durations(durations, is_boundary, rule)
-    index = frame_map(durations, durations_new)
+    source = time_map(durations, durations_new, hop, sample_rate, period_s, start)
+    index = nearest_frames(source, period_s, len(f0))
     f0_new = shift_f0(f0[index], rule)
     sp_new = tilt(sp[index], sample_rate, rule.tilt_db_per_octave)
     ap_new = np.ascontiguousarray(ap[index])
-    # one extra frame so WORLD's output covers the last mel frame fully
-    f0_new, sp_new, ap_new = (np.concatenate([a, a[-1:]]) for a in (f0_new, sp_new, ap_new))
-    y = pyworld.synthesize(np.ascontiguousarray(f0_new), np.ascontiguousarray(sp_new), ap_new, sample_rate, period)
+    y = pyworld.synthesize(np.ascontiguousarray(f0_new), np.ascontiguousarray(sp_new), ap_new, sample_rate,
+                           WORLD_PERIOD_MS)
     length = int(durations_new.sum()) * hop
     y = np.pad(y, (0, max(0, length - len(y))))[:length]
     y *= 10 ** (rule.gain_db / 20.0)
