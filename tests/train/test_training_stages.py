@@ -65,8 +65,11 @@ def test_recipe_stages_make_a_voice_the_engine_can_load(workdir, frontend, tmp_p
     run_align(workdir, frontend, progress=False, recompute_stats=True)
     assert json.loads((workdir / "features" / "stats.json").read_text()) == stats
 
-    made = run_emotions(workdir, ("sad",), limit=3, progress=False)
-    assert made["made"] == 3
+    first = run_emotions(workdir, ("sad",), limit=3, progress=False, shard=(0, 2))  # utterances 0 and 2
+    assert first["made"] == 2 and not (workdir / "features" / "utt01__sad.npz").exists()
+    made = run_emotions(workdir, ("sad",), limit=3, progress=False, shard=(1, 2))
+    assert made["made"] == 1 and (workdir / "features" / "utt01__sad.npz").exists()
+    assert run_emotions(workdir, ("sad",), limit=3, progress=False)["present"] == 3
     with np.load(workdir / "features" / "utt00__sad.npz") as z:
         assert str(z["emotion"]) == "sad" and int(z["durations"].sum()) == len(z["mel"])
 
@@ -185,3 +188,17 @@ def test_train_am_adversarial_term_changes_the_update_and_resumes_its_discrimina
     assert (wider["step"], wider["adversary"]["step"], wider["adversary"]["channels"]) == (3, 1, 8)  # a fresh one
     with pytest.raises(ValueError, match="--adversarial"):
         train_am(workdir, workdir / "am_bad", AmTrainSettings(steps=1, emotions=("neutral",), adversarial=-1.0))
+
+
+@pytest.mark.parametrize(("text", "expected"), [("0/1", (0, 1)), ("1/2", (1, 2)), ("2/2", None), ("a/2", None),
+                                                ("1", None), ("-1/2", None)])
+def test_emotions_shard_argument_is_k_of_n(text, expected):
+    import argparse
+
+    from sambert_edge.train.__main__ import shard_arg
+
+    if expected is None:
+        with pytest.raises(argparse.ArgumentTypeError):
+            shard_arg(text)
+    else:
+        assert shard_arg(text) == expected

@@ -226,8 +226,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_emotions(args: argparse.Namespace) -> int:
     from .prepare import run_emotions
 
-    print(json.dumps(run_emotions(Path(args.workdir), tuple(args.emotions.split(",")), limit=args.limit)))
+    print(json.dumps(run_emotions(Path(args.workdir), tuple(args.emotions.split(",")), limit=args.limit,
+                                  shard=args.shard)))
     return 0
+
+
+def shard_arg(text: str) -> tuple[int, int]:
+    """``K/N`` -> (K, N) with 0 <= K < N (argparse type of ``emotions --shard``)."""
+    try:
+        k, n = (int(v) for v in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not K/N (e.g. 0/2)") from None
+    if not 0 <= k < n:
+        raise argparse.ArgumentTypeError(f"{text!r}: need 0 <= K < N")
+    return k, n
 
 
 def cmd_random_modelscope(args: argparse.Namespace) -> int:
@@ -387,6 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp)
     sp.add_argument("--emotions", default="happy,sad,angry")
     sp.add_argument("--limit", type=int)
+    sp.add_argument("--shard", type=shard_arg, default=(0, 1), metavar="K/N",
+                    help="render only the K-th of every N utterances (run N processes, K = 0..N-1)")
     sp.set_defaults(func=cmd_emotions)
 
     sp = sub.add_parser("train-am", help="train the student SAM-BERT on the aligned features (resumes from OUT/last.pt)")

@@ -192,9 +192,12 @@ def rendered_features(audio: np.ndarray, symbols: str, durations: np.ndarray, se
 
 
 def run_emotions(workdir: Path, emotions: tuple[str, ...], settings: MelSettings = MelSettings(),
-                 limit: int | None = None, progress: bool = True) -> dict[str, int]:
+                 limit: int | None = None, progress: bool = True, shard: tuple[int, int] = (0, 1)) -> dict[str, int]:
     """Render every neutral utterance of ``features/`` in ``emotions`` (see :mod:`.emotion`):
-    ``emotion_wavs/<utt>__<emotion>.flac`` + ``features/<utt>__<emotion>.npz``; resumable."""
+    ``emotion_wavs/<utt>__<emotion>.flac`` + ``features/<utt>__<emotion>.npz``; resumable.
+
+    ``shard`` (k, n): only the k-th of every n utterances (sorted), so n processes share the work
+    on n cores without rendering anything twice; ``limit`` applies before sharding."""
     import soundfile as sf
     from tqdm import tqdm
 
@@ -207,7 +210,10 @@ def run_emotions(workdir: Path, emotions: tuple[str, ...], settings: MelSettings
     feats = workdir / "features"
     wav_out = workdir / "emotion_wavs"
     wav_out.mkdir(parents=True, exist_ok=True)
-    neutral = [p for p in sorted(feats.glob("*.npz")) if source_utterance(p.stem) is None][:limit]
+    k, n = shard
+    if not 0 <= k < n:
+        raise ValueError(f"shard {k}/{n}: need 0 <= k < n")
+    neutral = [p for p in sorted(feats.glob("*.npz")) if source_utterance(p.stem) is None][:limit][k::n]
     counts = {"made": 0, "present": 0}
     for path in tqdm(neutral, desc="emotions", disable=not progress):
         todo = [e for e in emotions if not (feats / f"{rendering_stem(path.stem, e)}.npz").exists()]
