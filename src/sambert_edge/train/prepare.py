@@ -202,7 +202,7 @@ def run_emotions(workdir: Path, emotions: tuple[str, ...], settings: MelSettings
     from tqdm import tqdm
 
     from .corpus import write_flac_atomic
-    from .emotion import RULES, render, rendering_stem, source_utterance
+    from .emotion import RULES, analyse, render, rendering_stem, source_utterance
 
     unknown = [e for e in emotions if e not in RULES]
     if unknown:
@@ -224,8 +224,10 @@ def run_emotions(workdir: Path, emotions: tuple[str, ...], settings: MelSettings
             symbols, durations, start = str(z["symbols"]), z["durations"].astype(np.int64), int(z["start"])
         boundary = np.array([u.is_boundary for u in parse_symbols(symbols)])
         audio, _ = sf.read(str(workdir / "wavs" / f"{path.stem}.flac"), dtype="float32")
+        world = analyse(audio, settings.sample_rate)
         for emotion in todo:
-            y, new = render(audio, settings.sample_rate, settings.hop_length, start, durations, boundary, RULES[emotion])
+            y, new = render(audio, settings.sample_rate, settings.hop_length, start, durations, boundary,
+                            RULES[emotion], analysis=world)
             stem = rendering_stem(path.stem, emotion)
             write_flac_atomic(wav_out / f"{stem}.flac", y)
             save_npz_atomic(feats / f"{stem}.npz", **rendered_features(y, symbols, new, settings, emotion))
