@@ -56,6 +56,18 @@ def test_choose_prefers_the_fastest_acceptable_variant():
     assert q.choose([slow, fast, wrong])["variant"] == "dynamic"
 
 
+def test_choose_treats_timing_noise_as_a_tie_and_takes_the_smaller_exact_graph():
+    """The bug: the encoder went int8 (0.27 dB off) over exact fp16 storage that was also smaller,
+    because one timing came out 2 % faster."""
+    int8 = _m(variant="dynamic", mb=2.98, fp32_mb=4.68, seconds=0.00898, lsd_db=0.27)
+    fp16 = _m(variant="fp16", mb=2.44, fp32_mb=4.68, seconds=0.00917, lsd_db=0.0, rel_mel_error=0.0)
+    assert q.choose([int8, fp16])["variant"] == "fp16"
+    clearly_faster = _m(variant="dynamic", mb=2.98, fp32_mb=4.68, seconds=0.0080, lsd_db=0.27)
+    assert q.choose([clearly_faster, fp16])["variant"] == "dynamic"
+    same_size = _m(variant="dynamic", mb=2.44, fp32_mb=4.68, seconds=0.0090, lsd_db=0.27)
+    assert q.choose([same_size, fp16])["variant"] == "fp16"  # then the smaller error
+
+
 def test_errors_are_zero_for_identical_outputs_and_grow_with_the_difference():
     rng = np.random.default_rng(0)
     mels = [rng.standard_normal((40, 80)).astype(np.float32)]
