@@ -95,6 +95,54 @@ def test_decoder_step_loop_equals_parallel_decoder(sambert):
         assert float((looped - parallel).abs().max()) <= 1e-5, band
 
 
+def test_decoder_fed_its_own_output_converges_to_free_running(sambert):
+    """Scheduled sampling at share 1: each gradient-free pass makes one more step equal to the free-running
+    decoder's, so enough passes reproduce it exactly; one pass is neither teacher forcing nor free running."""
+    dec = sambert.mel_decoder
+    torch.manual_seed(1)
+    memory = torch.randn(1, 9, sambert.config.decoder_memory_dim)
+    target = torch.randn(1, 27, dec.d_mel)
+    with torch.no_grad():
+        free = dec(memory, 3, 3)
+        forced = dec(memory, 3, 3, target=target)
+        assert torch.equal(dec(memory, 3, 3, target=target, feedback=0.0), forced)
+        converged = dec(memory, 3, 3, target=target, feedback=1.0, feedback_passes=9)
+        one_pass = dec(memory, 3, 3, target=target, feedback=1.0, feedback_passes=1)
+    assert float((converged - free).abs().max()) <= 1e-5
+    assert float((forced - free).abs().max()) > 0.1
+    assert float((one_pass - free).abs().max()) > 1e-3 and float((one_pass - forced).abs().max()) > 1e-3
+    # step 0 is always fed the go frame; a share in (0, 1) feeds some steps their target and some their own
+    with torch.no_grad():
+        half = dec(memory, 3, 3, target=target, feedback=0.5, feedback_passes=9)
+    assert torch.allclose(half[:, 0], forced[:, 0], atol=1e-6)
+    same_as_forced = [torch.allclose(half[:, s], forced[:, s], atol=1e-6) for s in range(1, 9)]
+    same_as_free = [torch.allclose(half[:, s], free[:, s], atol=1e-5) for s in range(1, 9)]
+    assert not all(same_as_forced) and not all(same_as_free)
+    for share, passes in ((1.5, 1), (-0.1, 1), (0.5, 0)):
+        with pytest.raises(ValueError, match="feedback"):
+            dec(memory, 3, 3, target=target, feedback=share, feedback_passes=passes)
+
+
+def test_free_running_forward_ignores_the_target_mel_but_keeps_target_prosody(sambert):
+    """``free_running``: the decoder runs autoregressively on the target durations (the exposure-bias check)."""
+    ref = np.load(FIXTURES / "sambert_reduced_train.npz")
+    names = ("inputs_ling", "inputs_emotion", "inputs_speaker", "input_lengths", "output_lengths", "mel_targets")
+    names += ("duration_targets", "pitch_targets", "energy_targets")
+    args = [t[:1] for t in _tensors(ref, *names)]
+    length = int(args[4][0])
+    with torch.no_grad():
+        free = sambert(*args, free_running=True)
+        args[5] = torch.randn_like(args[5])
+        free_other_target = sambert(*args, free_running=True)
+        forced = sambert(*args)
+    assert torch.equal(free.dec_outputs, free_other_target.dec_outputs)
+    assert float((free.dec_outputs - forced.dec_outputs)[:, :length].abs().max()) > 1e-3
+    assert free.dec_outputs.shape == forced.dec_outputs.shape
+    assert torch.equal(free.durations, forced.durations)
+    with pytest.raises(ValueError, match="one utterance"):  # the fixture batch holds two
+        sambert(*_tensors(ref, *names), free_running=True)
+
+
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_decoder_step_exports_to_onnx_and_loops_in_onnxruntime(sambert, tmp_path):
     """One decoder step (fixed-size ring-buffer caches) as an ONNX graph, looped in onnxruntime."""

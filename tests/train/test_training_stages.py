@@ -190,6 +190,39 @@ def test_train_am_adversarial_term_changes_the_update_and_resumes_its_discrimina
         train_am(workdir, workdir / "am_bad", AmTrainSettings(steps=1, emotions=("neutral",), adversarial=-1.0))
 
 
+def test_train_am_decoder_feedback_changes_the_update_and_validation_reports_free_running(workdir, frontend):
+    import torch
+
+    from sambert_edge.train.am_data import Normaliser
+    from sambert_edge.train.prepare import run_align
+    from sambert_edge.train.train_am import AmTrainSettings, _validate, load_examples, train_am
+
+    run_align(workdir, frontend, progress=False)
+    runs = {}
+    for name, share in (("forced", 0.0), ("fed", 1.0)):
+        out = workdir / f"am_{name}"
+        train_am(workdir, out, AmTrainSettings(steps=1, save_every=1, emotions=("neutral",), decoder_feedback=share,
+                                               feedback_passes=2))
+        runs[name] = torch.load(out / "last.pt")["model"]
+    assert any(not torch.equal(runs["forced"][k], runs["fed"][k]) for k in runs["forced"])
+    for share, passes in ((1.5, 1), (-0.5, 1), (0.5, 0)):
+        with pytest.raises(ValueError, match="--decoder-feedback"):
+            train_am(workdir, workdir / "am_bad_feedback",
+                     AmTrainSettings(steps=1, emotions=("neutral",), decoder_feedback=share, feedback_passes=passes))
+
+    from sambert_edge.train.models.sambert import KanTtsSAMBERT
+    from sambert_edge.train.student import student_am_config
+
+    model = KanTtsSAMBERT(student_am_config("base"))
+    model.load_state_dict(runs["fed"])
+    valid = load_examples(workdir / "features", Normaliser.load(workdir / "features" / "stats.json"), ("neutral",))[:2]
+    words = _validate(model, valid, model.config.outputs_per_step).split()
+    values = dict(zip(words[::2], map(float, words[1::2])))
+    assert {"dec", "post", "free_dec", "free_post"} <= values.keys()
+    assert values["free_dec"] != values["dec"] and all(v >= 0 for v in values.values())
+    assert model.training  # _validate puts the model back in training mode
+
+
 @pytest.mark.parametrize(("text", "expected"), [("0/1", (0, 1)), ("1/2", (1, 2)), ("2/2", None), ("a/2", None),
                                                 ("1", None), ("-1/2", None)])
 def test_emotions_shard_argument_is_k_of_n(text, expected):

@@ -186,7 +186,8 @@ def cmd_train_am(args: argparse.Namespace) -> int:
                                renderings_per_epoch=args.renderings_per_epoch, size=args.size, ema=args.ema,
                                adversarial=args.adversarial, adversarial_warmup=args.adversarial_warmup,
                                adversarial_channels=args.adversarial_channels,
-                               adversarial_window=args.adversarial_window)
+                               adversarial_window=args.adversarial_window,
+                               decoder_feedback=args.decoder_feedback, feedback_passes=args.feedback_passes)
     train_am(Path(args.workdir), Path(args.out), settings, init=Path(args.init) if args.init else None,
              init_step=args.init_step)
     return 0
@@ -430,6 +431,11 @@ def build_parser() -> argparse.ArgumentParser:
                          "discriminator differs starts a fresh one")
     sp.add_argument("--adversarial-window", type=int, default=64, metavar="F",
                     help="frames of each random mel window the discriminator judges (default: %(default)s)")
+    sp.add_argument("--decoder-feedback", type=float, default=0.0, metavar="P",
+                    help="feed the decoder its own previous output on a random share P of its steps "
+                         "(parallel scheduled sampling, e.g. 0.5; default: %(default)s = teacher forcing)")
+    sp.add_argument("--feedback-passes", type=int, default=1, metavar="K",
+                    help="gradient-free decoder passes that make that output (default: %(default)s)")
     sp.set_defaults(func=cmd_train_am)
 
     sp = sub.add_parser("train-vocoder", help="train the student vocoder (resumes from OUT/last.pt)")

@@ -8,7 +8,11 @@ z-scored per-phone pitch and energy. Adam (0.9, 0.98) with warm-up and inverse-s
 of the trained weights (decay D per step), which smooths out the step-to-step noise of Adam at the learning
 rates that keep an underfitting student moving. ``--adversarial W`` adds a mel discriminator's
 least-squares and feature-matching terms (weight W) on the postnet output (:mod:`.mel_adversary`);
-its state is kept in ``last.pt`` too.
+its state is kept in ``last.pt`` too. ``--decoder-feedback P`` feeds the decoder its own previous
+output on a share P of the steps (parallel scheduled sampling, :class:`.models.sambert_decoder.MelPNCADecoder`):
+teacher forcing alone leaves the autoregressive decoder unused to its own errors. Validation reports
+the teacher-forced losses and ``free_dec`` / ``free_post``, the mel L1 with the decoder running
+autoregressively on the target durations, pitch and energy (what inference gets).
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ class AmTrainSettings:
     adversarial_warmup: int = 200  # discriminator-only steps before its terms reach the acoustic model
     adversarial_channels: int = 32  # width of the mel discriminator
     adversarial_window: int = 64  # frames of each random window it judges
+    decoder_feedback: float = 0.0  # share of decoder steps fed the decoder's own output (0: teacher forcing)
+    feedback_passes: int = 1  # gradient-free passes that make that output
 
 
 def learning_rate(step: int, s: AmTrainSettings) -> float:
@@ -68,14 +74,17 @@ def am_losses(model: KanTtsSAMBERT, batch: dict[str, torch.Tensor]) -> dict[str,
     return am_outputs_and_losses(model, batch)[1]
 
 
-def am_outputs_and_losses(model: KanTtsSAMBERT, batch: dict[str, torch.Tensor]
+def am_outputs_and_losses(model: KanTtsSAMBERT, batch: dict[str, torch.Tensor], decoder_feedback: float = 0.0,
+                          feedback_passes: int = 1, free_running: bool = False
                           ) -> tuple[SambertOutput, dict[str, torch.Tensor]]:
-    """The teacher-forced forward pass and its losses (``out.postnet_outputs``: [B, T, n_mels])."""
+    """The forward pass on the targets' durations, pitch and energy and its losses (``out.postnet_outputs``:
+    [B, T, n_mels]); the decoder is teacher-forced unless ``free_running`` (see :meth:`KanTtsSAMBERT.forward`)."""
     out = model(
         batch["ling"], batch["emotion"], batch["speaker"],
         input_lengths=batch["input_lengths"], output_lengths=batch["output_lengths"],
         mel_targets=batch["mel"], duration_targets=batch["durations"].float(),
         pitch_targets=batch["pitch"], energy_targets=batch["energy"],
+        decoder_feedback=decoder_feedback, feedback_passes=feedback_passes, free_running=free_running,
     )
     frames = ~padding_mask(batch["output_lengths"], batch["mel"].size(1))
     phones = ~padding_mask(batch["input_lengths"], batch["ling"].size(1))
@@ -149,6 +158,9 @@ def train_am(workdir: Path, out: Path, s: AmTrainSettings, init: Path | None = N
         grown = sum(p.numel() for p in model.parameters()) - sum(v.numel() for v in weights.values())
         log.info("initialised from %s at step %d (fresh optimizer state%s)", init, step,
                  f"; grown by {grown} parameters" if grown else "")
+    if not 0.0 <= s.decoder_feedback <= 1.0 or s.feedback_passes < 1:
+        raise ValueError(f"--decoder-feedback must be in [0, 1] and --feedback-passes >= 1, "
+                         f"got {s.decoder_feedback} and {s.feedback_passes}")
     ema = _averaged(model, s.ema, saved_ema)
     adversary = None
     if s.adversarial is not None:
@@ -183,7 +195,7 @@ def train_am(workdir: Path, out: Path, s: AmTrainSettings, init: Path | None = N
             for group in opt.param_groups:
                 group["lr"] = learning_rate(step + 1, s)
             batch = collate(batch_examples, r)
-            output, losses = am_outputs_and_losses(model, batch)
+            output, losses = am_outputs_and_losses(model, batch, s.decoder_feedback, s.feedback_passes)
             if adversary is not None:
                 real, fake = random_windows(batch["mel"], output.postnet_outputs, batch["output_lengths"],
                                             adversary.window, rng)
@@ -253,8 +265,12 @@ def _validate(model: KanTtsSAMBERT, valid: list[Example], r: int) -> str:
     try:
         totals: dict[str, float] = {}
         for ex in valid:
-            for k, v in am_losses(model, collate([ex], r)).items():
+            batch = collate([ex], r)
+            for k, v in am_losses(model, batch).items():
                 totals[k] = totals.get(k, 0.0) + float(v) / len(valid)
+            free = am_outputs_and_losses(model, batch, free_running=True)[1]
+            for k in ("dec", "post"):
+                totals[f"free_{k}"] = totals.get(f"free_{k}", 0.0) + float(free[k]) / len(valid)
         return " ".join(f"{k} {v:.4f}" for k, v in totals.items())
     finally:
         model.train()

@@ -120,6 +120,9 @@ class KanTtsSAMBERT(nn.Module):
         pitch_shift: float = 0.0,
         pitch_scale: float = 1.0,
         energy_scale: float = 1.0,
+        decoder_feedback: float = 0.0,
+        feedback_passes: int = 1,
+        free_running: bool = False,
     ) -> SambertOutput:
         """Inference (no targets: AR duration predictor + AR PNCA decoder) or teacher-forced training.
 
@@ -133,6 +136,11 @@ class KanTtsSAMBERT(nn.Module):
             duration_targets: int [B, T] frames per phone, summing to F' (training).
             pitch_targets, energy_targets: [B, T] normalized per-phone values (training).
             duration_scale, pitch_shift, pitch_scale, energy_scale: prosody controls (inference).
+            decoder_feedback, feedback_passes: scheduled sampling of the decoder's input (training),
+                see :meth:`MelPNCADecoder.forward`.
+            free_running: with targets, run the decoder autoregressively on the target durations,
+                pitch and energy (a batch of one): the mel the targets' prosody gets at inference,
+                to measure exposure bias.
         """
         batch, length = inputs_ling.size(0), inputs_ling.size(1)
         if input_lengths is None:
@@ -167,7 +175,13 @@ class KanTtsSAMBERT(nn.Module):
             # scaled durations so the attention window keeps up with the stretched phones.
             band = self.band_width(adapted.durations)
         memory = self.lfr_memory(adapted.text, adapted.spk, adapted.emo)
-        dec = self.mel_decoder(memory, band, band, target=mel_targets, mask=lfr_mask)
+        if free_running and training:
+            if batch != 1:  # the autoregressive loop does not mask padding
+                raise ValueError(f"free_running decodes one utterance at a time, got a batch of {batch}")
+            dec = self.mel_decoder(memory, band, band)
+        else:
+            dec = self.mel_decoder(memory, band, band, target=mel_targets, mask=lfr_mask,
+                                   feedback=decoder_feedback, feedback_passes=feedback_passes)
         dec = dec.contiguous().view(batch, -1, self.config.num_mels)
         dec = dec.masked_fill(output_mask.unsqueeze(-1), 0.0)
         post = self.mel_postnet(dec, output_mask) + dec

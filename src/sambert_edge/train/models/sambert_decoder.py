@@ -254,13 +254,35 @@ class MelPNCADecoder(nn.Module):
         h_band_width: int,
         target: torch.Tensor | None = None,
         mask: torch.Tensor | None = None,
+        feedback: float = 0.0,
+        feedback_passes: int = 1,
     ) -> torch.Tensor:
         """memory: [B, M, d_mem]; target: [B, M * r, d_mel] (teacher forcing) or None (autoregressive).
+
+        ``feedback`` > 0 (training only) is parallel scheduled sampling (Duckworth et al., 2019): a
+        share ``feedback`` of the steps, drawn at random, are fed the decoder's own previous output
+        instead of the target frame, so it learns to recover from its own errors, as it must when it
+        runs autoregressively. The own outputs come from ``feedback_passes`` gradient-free parallel
+        passes, each fed the mix made from the one before (more passes: closer to free running).
 
         Returns [B, M, r * d_mel].
         """
         if target is None:
             return self.mel_dec.infer(memory, x_band_width, h_band_width, self.d_mel)
-        go = memory.new_zeros(memory.size(0), 1, self.d_mel)
-        prev = torch.cat([go, target[:, self.r - 1 :: self.r, :]], dim=1)[:, :-1, :]
+        prev = self._shifted(target[:, self.r - 1 :: self.r, :])
+        if feedback != 0.0:
+            if not 0.0 < feedback <= 1.0 or feedback_passes < 1:
+                raise ValueError(f"feedback must be in (0, 1] with >= 1 passes, got {feedback}, {feedback_passes}")
+            fed = torch.rand(prev.shape[:2], device=prev.device).unsqueeze(-1) < feedback
+            mixed = prev
+            with torch.no_grad():
+                for _ in range(feedback_passes):
+                    own = self.mel_dec(mixed, memory, x_band_width, h_band_width, mask)
+                    mixed = torch.where(fed, self._shifted(own[:, :, -self.d_mel :]), prev)
+            prev = mixed
         return self.mel_dec(prev, memory, x_band_width, h_band_width, mask)
+
+    def _shifted(self, last_frames: torch.Tensor) -> torch.Tensor:
+        """[B, M, d_mel] last frame of each step -> the frame each step is fed: go (zeros), then step s - 1's."""
+        go = last_frames.new_zeros(last_frames.size(0), 1, self.d_mel)
+        return torch.cat([go, last_frames], dim=1)[:, :-1, :]
