@@ -210,7 +210,7 @@ def cmd_gta(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(args.threads)
     counts = write_gta_mels(Path(args.workdir), Path(args.am), Path(args.workdir) / args.out,
-                            tuple(args.emotions.split(",")), force=args.force)
+                            tuple(args.emotions.split(",")), force=args.force, free_running=args.free_running)
     print(json.dumps(counts))
     return 0
 
@@ -457,6 +457,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", default="gta", help="folder under WORKDIR for <utt>.npy (default: %(default)s)")
     sp.add_argument("--emotions", default="neutral,happy,angry,sad")
     sp.add_argument("--force", action="store_true", help="rewrite existing mels (after more acoustic training)")
+    sp.add_argument("--free-running", action="store_true",
+                    help="run the decoder on its own output (as at inference) on the true durations, pitch and "
+                         "energy, instead of teacher-forced")
     sp.set_defaults(func=cmd_gta)
 
     sp = sub.add_parser("random-modelscope",

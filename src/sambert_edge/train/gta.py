@@ -10,6 +10,11 @@ For each ``features/<utt>.npz`` of the chosen emotions, writes ``<out>/<utt>.npy
 analysis mel -- the acoustic model's teacher-forced postnet output on the frames its units
 cover (``start`` .. ``start + sum(durations)``), the normalised analysis mel outside them (the
 trimmed leading/trailing silence). ``train-vocoder --mels <out>`` reads them.
+
+With ``free_running`` the decoder runs autoregressively, as at inference, on the true durations,
+pitch and energy instead of being fed the teacher's frames: the mels still line up with the audio,
+but carry the errors the decoder makes when it feeds on its own output (measured as the largest
+acoustic-model cost, recipe stage 7), so a vocoder fine-tuned on them learns to render those.
 """
 
 from __future__ import annotations
@@ -29,8 +34,9 @@ from .student import SPEAKERS
 log = logging.getLogger(__name__)
 
 
-def gta_mel(model: torch.nn.Module, features: Path, norm: Normaliser) -> np.ndarray:
-    """One utterance -> normalised mel float32 [F, num_mels] with the teacher-forced frames spliced in."""
+def gta_mel(model: torch.nn.Module, features: Path, norm: Normaliser, free_running: bool = False) -> np.ndarray:
+    """One utterance -> normalised mel float32 [F, num_mels] with the predicted frames spliced in
+    (teacher-forced, or ``free_running`` on the true durations, pitch and energy)."""
     example = load_example(features, norm, SPEAKERS, SPEAKERS[0])
     with np.load(features) as z:
         start = int(z["start"])
@@ -41,7 +47,7 @@ def gta_mel(model: torch.nn.Module, features: Path, norm: Normaliser) -> np.ndar
             batch["ling"], batch["emotion"], batch["speaker"],
             input_lengths=batch["input_lengths"], output_lengths=batch["output_lengths"],
             mel_targets=batch["mel"], duration_targets=batch["durations"].float(),
-            pitch_targets=batch["pitch"], energy_targets=batch["energy"],
+            pitch_targets=batch["pitch"], energy_targets=batch["energy"], free_running=free_running,
         )
     predicted = out.postnet_outputs[0, : example.frames].numpy()
     full[start: start + len(predicted)] = predicted
@@ -60,7 +66,7 @@ def _save_atomic(path: Path, array: np.ndarray) -> None:
 
 
 def write_gta_mels(workdir: Path, am_dir: Path, out: Path, emotions: tuple[str, ...],
-                   force: bool = False, progress: bool = True) -> dict[str, int]:
+                   force: bool = False, progress: bool = True, free_running: bool = False) -> dict[str, int]:
     """Write ``out/<utt>.npy`` for every utterance of ``emotions``; existing files are kept unless ``force``.
 
     Returns counts {"made", "present", "skipped"} (skipped = other emotions).
@@ -83,7 +89,7 @@ def write_gta_mels(workdir: Path, am_dir: Path, out: Path, emotions: tuple[str, 
         if target.exists() and not force:
             counts["present"] += 1
             continue
-        _save_atomic(target, gta_mel(model, path, norm).astype(np.float16))
+        _save_atomic(target, gta_mel(model, path, norm, free_running).astype(np.float16))
         counts["made"] += 1
     log.info("gta: %s into %s", counts, out)
     return counts
