@@ -269,6 +269,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare_reports import compare, paired_cers, summary
+
+    result = compare(paired_cers([Path(p) for p in args.a], [Path(p) for p in args.b]),
+                     resamples=args.resamples, seed=args.seed)
+    print(json.dumps(result.to_json()) if args.json else summary(result))
+    return 0
+
+
 def cmd_error_budget(args: argparse.Namespace) -> int:
     import hashlib
 
@@ -482,6 +491,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--audio-out", help="also write the synthesised WAVs here")
     sp.add_argument("--emotions", help="comma-separated subset of the voice's emotions (default: all)")
     sp.set_defaults(func=cmd_evaluate)
+
+    sp = sub.add_parser("compare", help="two voices' evaluate reports, paired sentence by sentence: mean CER "
+                        "difference with a bootstrap interval and the sign test")
+    sp.add_argument("--a", nargs="+", required=True, metavar="REPORT", help="evaluate reports of voice A")
+    sp.add_argument("--b", nargs="+", required=True, metavar="REPORT",
+                    help="evaluate reports of voice B, of the same sentence lists in the same order")
+    sp.add_argument("--resamples", type=int, default=5000)
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--json", action="store_true", help="print the result as JSON")
+    sp.set_defaults(func=cmd_compare)
 
     sp = sub.add_parser("error-budget", help="a voice on held-out sentences: judge CER of the teacher, of "
                         "its mel through the voice's vocoder, and of the voice")
