@@ -86,17 +86,15 @@ def _sign_test_p(better: int, worse: int) -> float:
     return min(1.0, 2 * tail)
 
 
-def compare(pairs: list[tuple[float, float]], resamples: int = 5000, seed: int = 0,
-            confidence: float = 0.95) -> PairedComparison:
-    """Paired comparison of per-sentence CERs; the interval is a percentile bootstrap of the mean."""
+def compare(pairs: list[tuple[float, float]], resamples: int = 5000, seed: int = 0) -> PairedComparison:
+    """Paired comparison of per-sentence CERs; the interval is a 95 % percentile bootstrap of the mean."""
     if not pairs:
         raise ValueError("nothing to compare")
     diffs = [b - a for a, b in pairs]
     n = len(diffs)
     rng = random.Random(seed)
     means = sorted(sum(rng.choice(diffs) for _ in range(n)) / n for _ in range(resamples))
-    tail = (1.0 - confidence) / 2
-    low, high = means[int(tail * resamples)], means[min(resamples - 1, int((1.0 - tail) * resamples))]
+    low, high = means[int(0.025 * resamples)], means[min(resamples - 1, int(0.975 * resamples))]
     better, worse = sum(d < 0 for d in diffs), sum(d > 0 for d in diffs)
     return PairedComparison(
         pairs=n,
