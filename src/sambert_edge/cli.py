@@ -122,6 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     quant.add_argument("--threads", type=int, default=1, help="intra-op threads while timing (default 1)")
     quant.add_argument("--runs", type=int, default=3, help="timed passes, median kept (default 3)")
     quant.add_argument("--force", action="store_true", help="write into OUT_DIR even if it is not empty")
+    quant.add_argument("--only", action="append", default=[], metavar="ROLE=VARIANT[,VARIANT]",
+                       help="try only these variants for one graph, e.g. decoder_step=fp16 (fp32: try none); "
+                            "repeatable")
     quant.set_defaults(run=_run_quantize)
 
     bench = sub.add_parser("bench", help="measure a voice: RTF, first audio, peak RSS, HTTP service, peers")
@@ -319,7 +322,7 @@ def _run_quantize(args: argparse.Namespace) -> int:
         return 1
 
     try:
-        from .train.quantize import QuantizeError, quantize_voice
+        from .train.quantize import QuantizeError, parse_only, quantize_voice
     except ImportError as e:
         return fail(f"quantize needs the export extra: pip install 'sambert-edge[export]' ({e.name} missing)")
     sentences = None
@@ -333,8 +336,9 @@ def _run_quantize(args: argparse.Namespace) -> int:
             return fail(f"{args.sentences} has no sentences")
     graphs = tuple(g for g in args.graphs.split(",") if g) if args.graphs else None
     try:
+        only = parse_only(args.only)
         report = quantize_voice(args.voice_dir, args.out_dir, graphs=graphs, sentences=sentences,
-                                threads=args.threads, runs=args.runs, force=args.force)
+                                threads=args.threads, runs=args.runs, force=args.force, only=only)
     except QuantizeError as e:
         return fail(str(e))
     # One row per graph in fp32, then one per INT8 variant; "x fp32" is against the fp32 passes timed

@@ -267,6 +267,10 @@ def test_fp16_storage_leaves_overflowing_tiny_and_integer_tensors_alone(tmp_path
     (["{tiny}", "{full}"], "not empty"),
     (["{tiny}", "{out}", "--graphs", "encoder,decoder"], "unknown graph(s) decoder"),
     (["{tiny}", "{out}", "--sentences", "{missing}"], "cannot read --sentences"),
+    (["{tiny}", "{out}", "--only", "decoder=fp16"], "unknown graph 'decoder'"),
+    (["{tiny}", "{out}", "--only", "encoder=static"], "encoder has no variant static"),
+    (["{tiny}", "{out}", "--only", "encoder"], "expected ROLE=VARIANT"),
+    (["{tiny}", "{out}", "--only", "encoder=fp16", "--only", "encoder=dynamic"], "names encoder twice"),
 ])
 def test_quantize_cli_names_the_problem(args, message, tmp_path, capsys):
     tiny = tmp_path / "tiny"
@@ -287,6 +291,30 @@ def test_quantize_cli_prints_the_table_for_chosen_graphs(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "postnet" in printed and "encoder" not in printed and str(out) in printed
     assert VoiceConfig.load(out).files["encoder"] == "encoder.onnx"
+
+
+@pytest.mark.parametrize(("specs", "expected"), [
+    ([], {}),
+    (["decoder_step=fp16"], {"decoder_step": ("fp16",)}),
+    (["vocoder=static,dynamic", "encoder=fp32"], {"vocoder": ("dynamic", "static"), "encoder": ()}),
+    (["postnet = fp32, fp16"], {"postnet": ("fp16",)}),  # fp32 is the fallback anyway
+])
+def test_only_lists_the_variants_to_try_in_the_quantizers_order(specs, expected):
+    assert q.parse_only(specs) == expected
+
+
+def test_only_tries_just_the_named_variants_and_records_them(tmp_path, capsys):
+    """The bug it prevents: the decoder step went int8 on a 2 % timing edge where fp16 was wanted."""
+    out = tmp_path / "out"
+    assert main(["quantize", str(TINY_VOICE), str(out), "--graphs", "decoder_step,postnet", "--runs", "1",
+                 "--only", "decoder_step=fp16", "--only", "postnet=fp32"]) == 0
+    report = json.loads((out / "quantization.json").read_text())
+    assert report["only"] == {"decoder_step": ["fp16"], "postnet": []}
+    assert [v["variant"] for v in report["graphs"]["decoder_step"]["variants"]] == ["fp16"]
+    assert report["graphs"]["postnet"]["variants"] == [] and report["graphs"]["postnet"]["chosen"] == "fp32"
+    files = VoiceConfig.load(out).files
+    assert files["decoder_step"] in ("decoder_step.onnx", "decoder_step.fp16.onnx") and files["postnet"] == "postnet.onnx"
+    assert "int8" not in files["decoder_step"]
 
 
 def test_runtime_synthesis_never_imports_the_quantizer_or_onnx():

@@ -343,11 +343,36 @@ def _check_dirs(voice_dir: Path, out_dir: Path, force: bool) -> VoiceConfig:
     return voice
 
 
+def parse_only(specs: list[str] | tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """``["decoder_step=fp16", "vocoder=dynamic,static"]`` -> {role: variants to try}; ``fp32`` alone
+    means try none (fp32 is always the fallback). Raises QuantizeError naming a bad role or variant."""
+    only: dict[str, tuple[str, ...]] = {}
+    for spec in specs:
+        role, sep, names = spec.partition("=")
+        role = role.strip()
+        wanted = tuple(v.strip() for v in names.split(",") if v.strip())
+        if not sep or not wanted:
+            raise QuantizeError(f"--only {spec!r}: expected ROLE=VARIANT[,VARIANT...]")
+        if role not in ROLES:
+            raise QuantizeError(f"--only {spec!r}: unknown graph {role!r}; choose from {', '.join(ROLES)}")
+        bad = [v for v in wanted if v != "fp32" and v not in variants(role)]
+        if bad:
+            raise QuantizeError(f"--only {spec!r}: {role} has no variant {', '.join(bad)}; "
+                                f"choose from fp32, {', '.join(variants(role))}")
+        if role in only:
+            raise QuantizeError(f"--only names {role} twice")
+        only[role] = tuple(v for v in variants(role) if v in wanted)
+    return only
+
+
 def quantize_voice(voice_dir: str | Path, out_dir: str | Path, *, graphs: tuple[str, ...] | None = None,
                    sentences: tuple[str, ...] | None = None, threads: int = 1, runs: int = 3,
-                   force: bool = False, frontend: Any = None) -> dict[str, Any]:
+                   force: bool = False, frontend: Any = None,
+                   only: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
     """Measure INT8 variants of ``graphs`` (default: all) of ``voice_dir``; write the chosen voice to ``out_dir``.
 
+    ``only``: role -> the variants to try for it (``parse_only``), e.g. to keep an autoregressive graph
+    off int8 whatever its timing says; the choice among them is still measured, fp32 the fallback.
     Returns the report also written to ``out_dir/quantization.json``. Raises QuantizeError.
     """
     voice_dir, out_dir = Path(voice_dir), Path(out_dir)
@@ -356,6 +381,10 @@ def quantize_voice(voice_dir: str | Path, out_dir: str | Path, *, graphs: tuple[
     unknown = [g for g in graphs if g not in ROLES]
     if unknown:
         raise QuantizeError(f"unknown graph(s) {', '.join(unknown)}; choose from {', '.join(ROLES)}")
+    only = dict(only or {})
+    unknown = [g for g in only if g not in ROLES or any(v not in variants(g) for v in only[g])]
+    if unknown:
+        raise QuantizeError(f"bad variant choice for {', '.join(unknown)}; see parse_only")
     sentences = tuple(sentences or DEFAULT_SENTENCES)
     if frontend is None:
         from ..frontend import Frontend
@@ -364,7 +393,8 @@ def quantize_voice(voice_dir: str | Path, out_dir: str | Path, *, graphs: tuple[
     fp32 = synthesize_set(voice_dir, sentences, threads, runs, frontend)
     report: dict[str, Any] = {"voice": voice.name, "sentences": list(sentences), "threads": threads,
                               "thresholds": {"max_slowdown": MAX_SLOWDOWN, "max_rel_mel_error": MAX_REL_MEL_ERROR,
-                                             "max_lsd_db": MAX_LSD_DB}, "graphs": {}}
+                                             "max_lsd_db": MAX_LSD_DB},
+                              "only": {role: list(names) for role, names in only.items()}, "graphs": {}}
     files = dict(voice.files)
     with tempfile.TemporaryDirectory(prefix="sambert-quantize-") as tmp:
         trial = Path(tmp) / "trial"
@@ -374,7 +404,7 @@ def quantize_voice(voice_dir: str | Path, out_dir: str | Path, *, graphs: tuple[
             src = voice_dir / voice.files[role]
             base = {"fp32_mb": src.stat().st_size / 1e6, "fp32_seconds": fp32.seconds[role]}
             measured = []
-            for variant in variants(role):
+            for variant in only.get(role, variants(role)):
                 candidate = Path(tmp) / f"{role}.{variant}.onnx"
                 entry: dict[str, Any] = {"variant": variant, **base}
                 try:
