@@ -36,6 +36,17 @@ def test_numbers_are_read_after_normalization(frontend):
     assert [c for c, _ in analysis.readings()] == list("今天二十五摄氏度")
 
 
+def test_phone_numbers_get_a_phrase_break_between_digit_groups(frontend):
+    """The bug: 13800138000 was cut where the word segmenter happened to (幺 三八 #2 零零幺 #1 ...)."""
+    (sentence,) = frontend.analyze("电话13800138000").sentences
+    units = parse_symbols(sentence.symbols())
+    breaks = [i for i, u in enumerate(units) if u.phone == "#2"]
+    assert len(breaks) == 2
+    # two syllables of 电话, then groups of 3, 4 and 4 digits: two phones per syllable here
+    phones_before = [sum(not u.is_boundary for u in units[:i]) for i in breaks]
+    assert phones_before == [2 * (2 + 3), 2 * (2 + 3 + 4)]
+
+
 def test_sentence_symbols_follow_the_ttsfrd_format(frontend):
     (sentence,) = frontend.analyze("北京今天天气怎么样").sentences
     units = parse_symbols(sentence.symbols())

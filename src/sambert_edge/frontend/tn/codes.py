@@ -8,6 +8,15 @@ cardinals (MP三, iPhone十五, 五G); three or more digits are a model number r
 Room and bus numbers (302房间, 302路) are digit strings too; 110/120/12306... are service
 numbers, read as digits after a phone word (拨打) or when they stand alone. Other long numbers
 are digit strings only after a code word (验证码, 编号, 尾号...): otherwise they are quantities.
+
+Long digit strings are read in groups with a short break (、, a #2 boundary) between them, as
+people say phone numbers: 幺三八、零零幺三、八零零零 (3-4-4), 四零零、八幺二、三四五六. Phone
+numbers keep their own parts (area code, +86); other runs of six or more digits are cut into
+groups of at most four, shorter ones first (:func:`digit_groups`). Digit strings already written
+in Chinese numerals (电话是一三八零零一三八零零零) get the same groups (:func:`group_written_digits`).
+Measured with the bundled voice and the Whisper judge on twelve held-out phone and code sentences
+in four emotions (2026-12-04): CER 0.269 read flat, 0.234 grouped (paired -0.036, 95 % interval
+-0.059 .. -0.008); 幺 and 一 read alike (+0.002).
 """
 
 from __future__ import annotations
@@ -47,17 +56,57 @@ _SHORT_CARDINAL_DIGITS = 2
 _STANDALONE = re.compile(r"[\s，。！？、；：,.!?;:()（）“”\"']")
 _CUE_WINDOW = 8
 _MAX_IP_PART = 255
+GROUP_BREAK = "、"
+"""Put between the groups of a long digit string: a prosodic-phrase (#2) break, not a comma's pause."""
+_MAX_GROUP = 4
+_MIN_GROUPED = 6
+"""Digit strings shorter than this are read in one breath (尾号幺七零二, 幺零零八六)."""
+_MIN_GROUPED_UNCUED = 7
+"""Written Chinese-numeral runs with no code word before them: shorter ones may be counting or idioms."""
+_WRITTEN_DIGIT = "零〇一二三四五六七八九幺"
+_WRITTEN_RUN = re.compile(rf"(?<![{_WRITTEN_DIGIT}十百千万亿两点])([{_WRITTEN_DIGIT}]{{{_MIN_GROUPED},}})"
+                          rf"(?![{_WRITTEN_DIGIT}十百千万亿两点])")
+
+
+def digit_groups(length: int) -> list[int]:
+    """Sizes of the spoken groups of a ``length``-digit string: one group below six digits, else
+    as few groups of at most four as will do, as equal as possible, shorter first (11 -> 3, 4, 4;
+    10 -> 3, 3, 4; 8 -> 4, 4; 6 -> 3, 3)."""
+    if length < _MIN_GROUPED:
+        return [length] if length else []
+    count = -(-length // _MAX_GROUP)
+    size, longer = divmod(length, count)
+    return [size] * (count - longer) + [size + 1] * longer
+
+
+def _grouped(words: str) -> str:
+    """``words`` (one character per digit) with GROUP_BREAK between its :func:`digit_groups`."""
+    out, start = [], 0
+    for size in digit_groups(len(words)):
+        out.append(words[start:start + size])
+        start += size
+    return GROUP_BREAK.join(out)
+
+
+def group_written_digits(text: str) -> str:
+    """Runs of Chinese numerals read digit by digit (no 十/百/千/万/点 around them) broken into
+    groups: seven or more digits anywhere, six after a code word (验证码是三八五零二七)."""
+    def replace(m: re.Match) -> str:
+        run = m.group(1)
+        return _grouped(run) if len(run) >= _MIN_GROUPED_UNCUED or _has_digit_cue(m) else run
+    return _WRITTEN_RUN.sub(replace, text)
 
 
 def _phone(*parts: str | None) -> str:
-    """Read phone-number parts digit by digit with 幺; a +86 prefix is 加八六."""
+    """Read phone-number parts digit by digit with 幺, a break between parts (and inside a long
+    one: 8-digit landline numbers are 4-4); a +86 prefix is 加八六."""
     words = []
     for part in parts:
         if not part:
             continue
         prefix = "加" if part.lstrip().startswith("+") else ""
-        words.append(prefix + read_digits(part, yao=True))
-    return "".join(words)
+        words.append(prefix + _grouped(read_digits(part, yao=True)))
+    return GROUP_BREAK.join(words)
 
 
 def _mobile(m: re.Match) -> str:
@@ -92,7 +141,7 @@ def _service(m: re.Match) -> str:
 
 
 def _code(m: re.Match) -> str:
-    return read_digits(m.group(1), yao=True) if _has_digit_cue(m) else m.group(0)
+    return _grouped(read_digits(m.group(1), yao=True)) if _has_digit_cue(m) else m.group(0)
 
 
 def _room(m: re.Match) -> str:

@@ -3,7 +3,8 @@
 Rules run in a fixed order, most specific context first, because each one rewrites digits to
 Chinese characters and so hides them from the rules after it:
 
-1. character folding (full-width, NFKC, Traditional -> Simplified, control characters);
+1. character folding (full-width, NFKC, Traditional -> Simplified, control characters), and
+   breaks between the groups of digit strings written in Chinese numerals;
 2. names written with digits: URLs/e-mails, phone numbers, service numbers, room numbers, codes;
 3. dates and clock times (before units: 14:30 must not become a ratio, 2024.03.15 not an IP);
 4. money, then percentages, units, math expressions and ratios;
@@ -18,7 +19,7 @@ import re
 from collections.abc import Callable
 
 from .chars import finalize, fold
-from .codes import CODE_RULES, LATE_CODE_RULES
+from .codes import CODE_RULES, LATE_CODE_RULES, group_written_digits
 from .datetime import DATE_TIME_RULES
 from .measures import MEASURE_RULES
 from .money import MONEY_RULES
@@ -42,7 +43,9 @@ def normalize(text: str) -> str:
     """
     if not isinstance(text, str) or not text:
         return ""
-    text = fold(text)
+    # Before the rules: only the writer's own Chinese numerals, not the rules' digit readings
+    # (the fraction of 3.1415926 is not a code), and the rules group what they read themselves.
+    text = group_written_digits(fold(text))
     if _NEEDS_RULES.search(text):
         for pattern, replace in RULES:
             text = pattern.sub(replace, text)
