@@ -107,6 +107,29 @@ def test_user_lexicon_overrides_dictionary(tmp_path):
     assert [s.spoken for s in syllables][:2] == ["na1", "sa4"]
 
 
+def test_fingerprint_changes_with_what_decides_readings(frontend, tmp_path):
+    lexicon = tmp_path / "my.txt"
+    lexicon.write_text("单于 chan2 yu2\n", encoding="utf-8")
+    with_lexicon = Frontend(FrontendConfig(lexicon_paths=(str(lexicon),)))
+    assert Frontend().fingerprint == frontend.fingerprint  # same code, data and settings
+    assert with_lexicon.fingerprint != frontend.fingerprint
+    assert Frontend(FrontendConfig(max_chunk_syllables=10)).fingerprint != frontend.fingerprint
+    assert Frontend(FrontendConfig(max_chars=50)).fingerprint == frontend.fingerprint  # refuses, reads alike
+    assert re.fullmatch(r"[0-9a-f]{16}", frontend.fingerprint)
+
+
+def test_code_fingerprint_reads_every_file_but_bytecode(tmp_path):
+    from sambert_edge.frontend.fingerprint import _files
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "a.py").write_text("x = 1")
+    (tmp_path / "data" / "t.txt").write_bytes(b"\x00\x01")
+    (tmp_path / "__pycache__" / "a.cpython-312.pyc").write_bytes(b"junk")
+    (tmp_path / "b.pyc").write_bytes(b"junk")
+    assert sorted(_files(tmp_path, "")) == [("a.py", b"x = 1"), ("data/t.txt", b"\x00\x01")]
+
+
 @pytest.mark.parametrize("content,message", [
     ("银行\n", "my.txt:1: expected 'word pinyin...'"),
     ("好 hao3\n银行 yin2\n", "my.txt:2: '银行' has 2 Chinese characters but 1 syllables"),

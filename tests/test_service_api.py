@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from sambert_edge import Synthesizer
+from sambert_edge.frontend import Frontend, FrontendConfig
 from sambert_edge.service import create_app
 
 TINY_VOICE = Path(__file__).resolve().parent / "fixtures" / "tiny_voice"
@@ -54,6 +55,21 @@ def test_tts_answers_a_cached_audio_url(client):
     again = client.post("/api/tts", json={"text": TEXT + " ", "speaker": "M7", "emotion": "happy"}).get_json()
     assert again["cached"] is True and again["audio_url"] == body["audio_url"]
     assert again["duration_s"] == pytest.approx(body["duration_s"])
+
+
+def test_a_frontend_that_reads_differently_misses_the_old_cache_entry(make_app, frontend, tmp_path):
+    """The bug: the cache key had no trace of how text is read, so a new user lexicon (or an
+    upgrade that reads phone numbers in groups) kept serving the old audio from the cache folder."""
+    lexicon = tmp_path / "my.txt"
+    lexicon.write_text("世界 shi4 jie4\n", encoding="utf-8")
+    other = Frontend(FrontendConfig(lexicon_paths=(str(lexicon),)))
+    plain = make_app().test_client()
+    assert plain.post("/api/tts", json={"text": TEXT}).get_json()["cached"] is False
+    assert plain.post("/api/tts", json={"text": TEXT}).get_json()["cached"] is True
+    relexed = create_app({"TESTING": True, "CACHE_DIR": str(tmp_path / "cache"), "MAX_TEXT_CHARS": 200},
+                         synthesizer=Synthesizer.load(TINY_VOICE, threads=1, frontend=other), frontend=other)
+    assert relexed.test_client().post("/api/tts", json={"text": TEXT}).get_json()["cached"] is False
+    assert plain.post("/api/tts", json={"text": TEXT}).get_json()["cached"] is True
 
 
 def test_audio_url_supports_etag_and_ranges(client):

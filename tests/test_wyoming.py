@@ -341,3 +341,5 @@ def test_in_process_server_uses_a_duck_typed_cache_per_streamed_sentence(fronten
         first, second = asyncio.run(go())
     assert first == second and len(first) > 0
     assert len(cache.files) == 2 and cache.hits == 2  # "第一句。" and "第二句", each made once
+    # keys carry how the text is read, so a new lexicon or frontend never hears the old audio
+    assert {json.loads(key)["reading"] for key, _ in cache.files} == {synth.frontend.fingerprint}

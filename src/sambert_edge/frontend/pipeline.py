@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .analysis import Analysis, Sentence, Syllable, Word, is_hanzi
 from .errors import FrontendError
+from .fingerprint import reading_fingerprint
 from .lexicon import Lexicon, Override, read_lexicon, split_overrides
 from .normalize import normalize
 from .pinyin import PinyinPredictor
@@ -65,6 +66,8 @@ class Frontend:
         for path in self.config.lexicon_paths:
             entries.update(read_lexicon(path))
         self.lexicon = Lexicon(entries)
+        self.fingerprint = reading_fingerprint(entries, self.config.max_chunk_syllables)
+        """What decides readings (code, data, library versions, lexicons): audio caches key on it."""
         self._tokenizer = load_tokenizer()
         for word in entries:
             if not word.isascii():

@@ -65,8 +65,8 @@ def _canonical(value: Any) -> Any:
 def cache_key(**fields: Any) -> str:
     """sha256 hex of the canonical JSON of ``fields``.
 
-    Pass everything that changes the bytes: ``text``, ``voice``, ``model_version``, every
-    synthesis option and ``format``. ``text`` is normalized first (Unicode NFC, outer whitespace
+    Pass everything that changes the bytes: ``text``, ``voice``, ``model_version``, the
+    frontend's ``fingerprint`` (how the text is read), every synthesis option and ``format``. ``text`` is normalized first (Unicode NFC, outer whitespace
     stripped) so equivalent spellings share an entry; numbers compare as floats; keys are sorted.
     """
     if isinstance(fields.get("text"), str):

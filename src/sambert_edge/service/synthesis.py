@@ -64,7 +64,7 @@ def render(state: ServiceState, req: TtsRequest) -> Rendered:
     """The bytes for ``req``, from the cache or synthesized now (ApiError 400/503/504 otherwise)."""
     synth = state.voices.get(req.voice)
     rate = synth.voice.sample_rate
-    key = cache_key(**req.cache_fields(synth.voice.model_version))
+    key = cache_key(**req.cache_fields(synth.voice.model_version), reading=state.frontend.fingerprint)
     cache = state.cache
     if cache is not None:
         path = cache.get(key, req.format)

@@ -227,7 +227,8 @@ class SambertEventHandler(AsyncEventHandler):
         voice = selection.synth.voice
         return self.context.cache_key(kind="wyoming-pcm16", text=text, voice=voice.name,
                                       model_version=voice.model_version, emotion=selection.emotion,
-                                      speaker=selection.speaker, sample_rate=voice.sample_rate)
+                                      speaker=selection.speaker, sample_rate=voice.sample_rate,
+                                      reading=selection.synth.frontend.fingerprint)
 
     async def _cached(self, key: str | None) -> bytes | None:
         if key is None:
