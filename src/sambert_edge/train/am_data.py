@@ -13,6 +13,7 @@ import torch
 from ..acoustic import encode_units
 from ..frontend.symbols import parse_symbols, with_emotion
 from .emotion import source_utterance
+from .features import aligned_span, phone_energy, phone_log_f0
 
 
 @dataclass
@@ -56,14 +57,17 @@ def load_example(path: Path, norm: Normaliser, speakers: tuple[str, ...], speake
         emotion = str(z["emotion"])
         units = with_emotion(parse_symbols(str(z["symbols"])), emotion)
         ids = encode_units(units, speakers, speaker)
-        start = int(z["start"])
-        durations = z["durations"].astype(np.int64)
+        start, durations = aligned_span(z)
         mel = z["mel"].astype(np.float32)[start: start + int(durations.sum())]
+        log_f0, phone_e = z["log_f0"], z["phone_energy"]
+        if start != int(z["start"]):  # the first unit was widened to its onset: its means change
+            log_f0 = phone_log_f0(z["f0"][start:], durations)
+            phone_e = phone_energy(z["energy"][start:], durations)
         return Example(
             utt_id=path.stem,
             ling=ids.ling, emotion=ids.emotion, speaker=ids.speaker, durations=durations,
-            pitch=((z["log_f0"] - norm.log_f0_mean) / norm.log_f0_std).astype(np.float32),
-            energy=((z["phone_energy"] - norm.energy_mean) / norm.energy_std).astype(np.float32),
+            pitch=((log_f0 - norm.log_f0_mean) / norm.log_f0_std).astype(np.float32),
+            energy=((phone_e - norm.energy_mean) / norm.energy_std).astype(np.float32),
             mel=(mel - norm.mel_mean) / norm.mel_std,
         )
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -77,11 +78,48 @@ def f0_track(audio: np.ndarray, settings: MelSettings, frames: int) -> np.ndarra
     return out
 
 
-def silent_frames(mag: np.ndarray, floor_db: float = -45.0) -> np.ndarray:
+SILENCE_FLOOR_DB = -45.0
+"""A frame this far or further below the utterance's loudest frame is silence."""
+MAX_ONSET_FRAMES = 8
+"""How far :func:`onset_start` may move a first unit's start back (100 ms at hop 200 / 16 kHz)."""
+
+
+def silent_frames(mag: np.ndarray, floor_db: float = SILENCE_FLOOR_DB) -> np.ndarray:
     """bool [F]: frames whose energy is ``floor_db`` or more below the utterance's loudest frame."""
-    energy = np.sqrt((mag.astype(np.float64) ** 2).sum(axis=1)) + 1e-9
-    db = 20.0 * np.log10(energy / energy.max())
-    return db < floor_db
+    return silent_energy(np.sqrt((mag.astype(np.float64) ** 2).sum(axis=1)), floor_db)
+
+
+def silent_energy(energy: np.ndarray, floor_db: float = SILENCE_FLOOR_DB) -> np.ndarray:
+    """:func:`silent_frames` from frame energies [F] (the ``energy`` the features store)."""
+    energy = np.asarray(energy, np.float64) + 1e-9
+    return 20.0 * np.log10(energy / energy.max()) < floor_db
+
+
+def onset_start(energy: np.ndarray, start: int, max_frames: int = MAX_ONSET_FRAMES) -> int:
+    """``start`` (the first unit's first frame) moved back over the sounding frames before it, to
+    the first frame of the first consonant's sound; at most ``max_frames``.
+
+    The teacher starts that sound inside its start pad: over the corpus the three frames before the
+    first token held a median frame energy of 12, 8 and 4 against 0.1 in silence. Cut at the token,
+    every training mel began mid-consonant, and the student learned clipped first syllables (the
+    judge heard 这 as 德, 关 as 往, 图 as 读 at the start of dev sentences).
+    """
+    silent = silent_energy(energy)
+    begin = start
+    while begin > 0 and start - begin < max_frames and not silent[begin - 1]:
+        begin -= 1
+    return begin
+
+
+def aligned_span(z: Any) -> tuple[int, np.ndarray]:
+    """(start frame, durations int64 [T]) of a features file (an open ``np.load``), the first unit
+    widened back to :func:`onset_start`; files written since already hold it (then nothing moves)."""
+    start, durations = int(z["start"]), z["durations"].astype(np.int64)
+    begin = onset_start(z["energy"], start)
+    if begin != start and len(durations):
+        durations = durations.copy()
+        durations[0] += start - begin
+    return begin, durations
 
 
 def phone_means(values: np.ndarray, durations: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from .am_data import Normaliser, collate, load_example
+from .features import aligned_span
 from .export_student import load_student_am
 from .student import SPEAKERS
 
@@ -39,7 +40,7 @@ def gta_mel(model: torch.nn.Module, features: Path, norm: Normaliser, free_runni
     (teacher-forced, or ``free_running`` on the true durations, pitch and energy)."""
     example = load_example(features, norm, SPEAKERS, SPEAKERS[0])
     with np.load(features) as z:
-        start = int(z["start"])
+        start, _ = aligned_span(z)
         full = (z["mel"].astype(np.float32) - norm.mel_mean) / norm.mel_std
     batch = collate([example], model.config.outputs_per_step)
     with torch.no_grad():

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..frontend.symbols import parse_symbols
+from .features import aligned_span
 
 
 def plot_alignment(features: Path, out: Path, max_seconds: float = 6.0) -> Path:
@@ -18,8 +19,7 @@ def plot_alignment(features: Path, out: Path, max_seconds: float = 6.0) -> Path:
 
     with np.load(features) as z:
         units = parse_symbols(str(z["symbols"]))
-        durations = z["durations"].astype(int)
-        start = int(z["start"])
+        start, durations = aligned_span(z)
         mel = z["mel"].astype(np.float32)[start: start + durations.sum()]
         f0 = z["f0"][start: start + durations.sum()]
         emotion = str(z["emotion"])

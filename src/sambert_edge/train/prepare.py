@@ -4,7 +4,9 @@ For each utterance of ``manifest.jsonl`` (with teacher durations) it writes
 ``features/<utt_id>.npz`` holding:
 
 - ``symbols``: the KAN-TTS units (one string, :func:`format_symbols`), ``durations`` int [T];
-- ``start``: first mel frame of the trimmed audio that the units cover;
+- ``start``: first mel frame of the trimmed audio that the units cover (the first unit begins
+  where its consonant starts to sound, :func:`~.features.onset_start`, not at the teacher's
+  first token; files written before 2026-12-04 are widened the same way when read);
 - ``mel`` float16 [F, 80] in [0, 1] (KAN-TTS mel, before mean/std), ``f0`` float32 [F] Hz,
   ``energy`` float32 [F];
 - ``log_f0`` and ``phone_energy`` float32 [T] (per-unit, before z-scoring);
@@ -31,6 +33,7 @@ from ..frontend.symbols import format_symbols, parse_symbols
 from .align import AlignmentError, align_entry, move_pauses
 from .features import (
     MelSettings,
+    aligned_span,
     f0_track,
     magnitude,
     mel_from_magnitude,
@@ -65,10 +68,11 @@ def utterance_features(audio: np.ndarray, analysis: Any, entry: dict, settings: 
     mag = magnitude(audio, settings)
     alignment = align_entry(analysis, entry, frames, settings.hop_length, settings.sample_rate)
     alignment = move_pauses(alignment, silent_frames(mag))
-    start, durations = alignment.start_frame, alignment.durations
     mel = mel_from_magnitude(mag, settings)
     f0 = f0_track(audio, settings, frames)
     energy = np.sqrt((mag.astype(np.float64) ** 2).sum(axis=1)).astype(np.float32)
+    start, durations = aligned_span({"start": alignment.start_frame, "durations": alignment.durations,
+                                     "energy": energy})
     return {
         "symbols": np.array(format_symbols(alignment.units)),
         "durations": durations.astype(np.int32),
@@ -221,7 +225,8 @@ def run_emotions(workdir: Path, emotions: tuple[str, ...], settings: MelSettings
         if not todo:
             continue
         with np.load(path) as z:
-            symbols, durations, start = str(z["symbols"]), z["durations"].astype(np.int64), int(z["start"])
+            symbols = str(z["symbols"])
+            start, durations = aligned_span(z)  # renderings keep the first consonant's onset
         boundary = np.array([u.is_boundary for u in parse_symbols(symbols)])
         audio, _ = sf.read(str(workdir / "wavs" / f"{path.stem}.flac"), dtype="float32")
         world = analyse(audio, settings.sample_rate)
