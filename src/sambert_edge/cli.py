@@ -322,7 +322,7 @@ def _run_quantize(args: argparse.Namespace) -> int:
         return 1
 
     try:
-        from .train.quantize import QuantizeError, parse_only, quantize_voice
+        from .train.quantize import QuantizeError, quantize_voice
     except ImportError as e:
         return fail(f"quantize needs the export extra: pip install 'sambert-edge[export]' ({e.name} missing)")
     sentences = None
@@ -336,9 +336,8 @@ def _run_quantize(args: argparse.Namespace) -> int:
             return fail(f"{args.sentences} has no sentences")
     graphs = tuple(g for g in args.graphs.split(",") if g) if args.graphs else None
     try:
-        only = parse_only(args.only)
         report = quantize_voice(args.voice_dir, args.out_dir, graphs=graphs, sentences=sentences,
-                                threads=args.threads, runs=args.runs, force=args.force, only=only)
+                                threads=args.threads, runs=args.runs, force=args.force, only=args.only)
     except QuantizeError as e:
         return fail(str(e))
     # One row per graph in fp32, then one per INT8 variant; "x fp32" is against the fp32 passes timed

@@ -84,13 +84,13 @@ MAX_ONSET_FRAMES = 8
 """How far :func:`onset_start` may move a first unit's start back (100 ms at hop 200 / 16 kHz)."""
 
 
-def silent_frames(mag: np.ndarray, floor_db: float = SILENCE_FLOOR_DB) -> np.ndarray:
-    """bool [F]: frames whose energy is ``floor_db`` or more below the utterance's loudest frame."""
-    return silent_energy(np.sqrt((mag.astype(np.float64) ** 2).sum(axis=1)), floor_db)
+def frame_energy(mag: np.ndarray) -> np.ndarray:
+    """L2 norm of each |STFT| frame [F, bins] -> float32 [F] (the ``energy`` the features store)."""
+    return np.sqrt((mag.astype(np.float64) ** 2).sum(axis=1)).astype(np.float32)
 
 
-def silent_energy(energy: np.ndarray, floor_db: float = SILENCE_FLOOR_DB) -> np.ndarray:
-    """:func:`silent_frames` from frame energies [F] (the ``energy`` the features store)."""
+def silent_frames(energy: np.ndarray, floor_db: float = SILENCE_FLOOR_DB) -> np.ndarray:
+    """bool [F]: frames whose :func:`frame_energy` is ``floor_db`` or more below the loudest frame's."""
     energy = np.asarray(energy, np.float64) + 1e-9
     return 20.0 * np.log10(energy / energy.max()) < floor_db
 
@@ -104,22 +104,28 @@ def onset_start(energy: np.ndarray, start: int, max_frames: int = MAX_ONSET_FRAM
     every training mel began mid-consonant, and the student learned clipped first syllables (the
     judge heard 这 as 德, 关 as 往, 图 as 读 at the start of dev sentences).
     """
-    silent = silent_energy(energy)
+    silent = silent_frames(energy)
     begin = start
     while begin > 0 and start - begin < max_frames and not silent[begin - 1]:
         begin -= 1
     return begin
 
 
-def aligned_span(z: Any) -> tuple[int, np.ndarray]:
-    """(start frame, durations int64 [T]) of a features file (an open ``np.load``), the first unit
-    widened back to :func:`onset_start`; files written since already hold it (then nothing moves)."""
-    start, durations = int(z["start"]), z["durations"].astype(np.int64)
-    begin = onset_start(z["energy"], start)
+def widen_to_onset(start: int, durations: np.ndarray, energy: np.ndarray) -> tuple[int, np.ndarray]:
+    """(start, durations int64 [T]) with the first unit widened back to :func:`onset_start`;
+    unchanged when the frame before ``start`` is already silent."""
+    durations = np.asarray(durations, np.int64)
+    begin = onset_start(energy, start)
     if begin != start and len(durations):
         durations = durations.copy()
         durations[0] += start - begin
     return begin, durations
+
+
+def aligned_span(z: Any) -> tuple[int, np.ndarray]:
+    """:func:`widen_to_onset` of a features file (an open ``np.load``): files written since
+    2026-12-04 already hold the widened span (then nothing moves)."""
+    return widen_to_onset(int(z["start"]), z["durations"], z["energy"])
 
 
 def phone_means(values: np.ndarray, durations: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:

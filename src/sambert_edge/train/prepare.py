@@ -35,11 +35,13 @@ from .features import (
     MelSettings,
     aligned_span,
     f0_track,
+    frame_energy,
     magnitude,
     mel_from_magnitude,
     phone_energy,
     phone_log_f0,
     silent_frames,
+    widen_to_onset,
 )
 
 log = logging.getLogger(__name__)
@@ -67,12 +69,11 @@ def utterance_features(audio: np.ndarray, analysis: Any, entry: dict, settings: 
     frames = len(audio) // settings.hop_length
     mag = magnitude(audio, settings)
     alignment = align_entry(analysis, entry, frames, settings.hop_length, settings.sample_rate)
-    alignment = move_pauses(alignment, silent_frames(mag))
+    energy = frame_energy(mag)
+    alignment = move_pauses(alignment, silent_frames(energy))
+    start, durations = widen_to_onset(alignment.start_frame, alignment.durations, energy)
     mel = mel_from_magnitude(mag, settings)
     f0 = f0_track(audio, settings, frames)
-    energy = np.sqrt((mag.astype(np.float64) ** 2).sum(axis=1)).astype(np.float32)
-    start, durations = aligned_span({"start": alignment.start_frame, "durations": alignment.durations,
-                                     "energy": energy})
     return {
         "symbols": np.array(format_symbols(alignment.units)),
         "durations": durations.astype(np.int32),
@@ -181,7 +182,7 @@ def rendered_features(audio: np.ndarray, symbols: str, durations: np.ndarray, se
         raise ValueError(f"{frames} frames of audio for {int(durations.sum())} frames of units")
     mag = magnitude(audio, settings)
     f0 = f0_track(audio, settings, frames)
-    energy = np.sqrt((mag.astype(np.float64) ** 2).sum(axis=1)).astype(np.float32)
+    energy = frame_energy(mag)
     return {
         "symbols": np.array(symbols),
         "durations": durations.astype(np.int32),

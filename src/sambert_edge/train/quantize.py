@@ -367,12 +367,13 @@ def parse_only(specs: list[str] | tuple[str, ...]) -> dict[str, tuple[str, ...]]
 
 def quantize_voice(voice_dir: str | Path, out_dir: str | Path, *, graphs: tuple[str, ...] | None = None,
                    sentences: tuple[str, ...] | None = None, threads: int = 1, runs: int = 3,
-                   force: bool = False, frontend: Any = None,
-                   only: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+                   force: bool = False, frontend: Any = None, only: tuple[str, ...] | list[str] = ()
+                   ) -> dict[str, Any]:
     """Measure INT8 variants of ``graphs`` (default: all) of ``voice_dir``; write the chosen voice to ``out_dir``.
 
-    ``only``: role -> the variants to try for it (``parse_only``), e.g. to keep an autoregressive graph
-    off int8 whatever its timing says; the choice among them is still measured, fp32 the fallback.
+    ``only``: ``ROLE=VARIANT[,VARIANT]`` specs (:func:`parse_only`) naming the variants to try for a
+    graph, e.g. to keep an autoregressive graph off int8 whatever its timing says; the choice among
+    them is still measured, fp32 the fallback.
     Returns the report also written to ``out_dir/quantization.json``. Raises QuantizeError.
     """
     voice_dir, out_dir = Path(voice_dir), Path(out_dir)
@@ -381,10 +382,7 @@ def quantize_voice(voice_dir: str | Path, out_dir: str | Path, *, graphs: tuple[
     unknown = [g for g in graphs if g not in ROLES]
     if unknown:
         raise QuantizeError(f"unknown graph(s) {', '.join(unknown)}; choose from {', '.join(ROLES)}")
-    only = dict(only or {})
-    unknown = [g for g in only if g not in ROLES or any(v not in variants(g) for v in only[g])]
-    if unknown:
-        raise QuantizeError(f"bad variant choice for {', '.join(unknown)}; see parse_only")
+    only = parse_only(only)
     sentences = tuple(sentences or DEFAULT_SENTENCES)
     if frontend is None:
         from ..frontend import Frontend
