@@ -85,3 +85,27 @@ def test_cli_prints_the_comparison_as_json(tmp_path):
     result = json.loads(out)
     assert result["verdict"] == "B better" and result["better"] == len(TEXTS)
     assert result["mean_diff"] == pytest.approx(-0.2)
+
+
+def _dithered_report(path, rows):
+    """rows: (text, clean CER, [dithered CERs]) of the neutral emotion."""
+    report = {"voice": path.stem, "model_version": "x", "sentences": len(rows), "misses": [],
+              "emotions": {"neutral": {"cer": 0.0, "rows": [{"text": t, "hyp": t, "cer": c, "dithered": d}
+                                                            for t, c, d in rows]}}}
+    path.write_text(json.dumps(report, ensure_ascii=False))
+    return path
+
+
+def test_reports_dithered_alike_pair_the_mean_of_every_reading(tmp_path):
+    a = _dithered_report(tmp_path / "a.json", [("甲", 0.0, [0.5, 0.5, 0.5]), ("乙", 0.2, [0.2, 0.2, 0.2])])
+    b = _dithered_report(tmp_path / "b.json", [("甲", 0.1, [0.1, 0.1, 0.1]), ("乙", 0.2, [0.0, 0.0, 0.4])])
+    assert sorted(paired_cers([a], [b])) == [pytest.approx((0.2, 0.15)), pytest.approx((0.375, 0.1))]
+    assert report_rows(a)[("neutral", "甲")] == 0.0  # the clean reading, as before
+
+
+def test_a_dithered_report_against_a_clean_one_pairs_the_clean_readings(tmp_path):
+    a = _dithered_report(tmp_path / "a.json", [("甲", 0.0, [0.5, 0.5])])
+    b = write_report(tmp_path / "b.json", {"neutral": [("甲", 0.1)]})
+    c = _dithered_report(tmp_path / "c.json", [("甲", 0.3, [0.1, 0.1, 0.1, 0.1])])
+    assert paired_cers([a], [b]) == [(0.0, 0.1)]
+    assert paired_cers([a], [c]) == [(0.0, 0.3)]  # two dithers against four: not alike

@@ -2,11 +2,21 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("pyworld")
 
-from sambert_edge.train.evaluate import CER_MARGIN, check_bars, evaluate_voice, relative  # noqa: E402
+from sambert_edge.train.evaluate import (  # noqa: E402
+    CER_MARGIN,
+    DITHER_LEVEL,
+    check_bars,
+    dithered,
+    evaluate_voice,
+    relative,
+    summary,
+)
+from sambert_edge.train.judge import cer  # noqa: E402
 
 TINY_VOICE = Path(__file__).resolve().parents[1] / "fixtures" / "tiny_voice"
 SENTENCES = ["打开客厅的灯", "今天是2024年3月15日"]
@@ -85,3 +95,57 @@ def test_relative_is_percent_and_decibels():
     happy = {"f0_mean": 220.0, "f0_std": 30.0, "seconds": 9.0, "rms_dbfs": -19.0}
     assert relative(happy, neutral) == pytest.approx(
         {"f0_mean_pct": 10.0, "f0_std_pct": 50.0, "duration_pct": -10.0, "rms_db": 1.0})
+
+
+class DitherSensitiveJudge:
+    """Hears the first recording of each sentence right and the ``runs`` dithered copies that
+    follow it wrong (last character lost), keeping everything it heard."""
+
+    def __init__(self, sentences: list[str], runs: int):
+        self.sentences, self.runs, self.heard = sentences, runs, []
+
+    def transcribe(self, samples) -> str:
+        k = len(self.heard)
+        self.heard.append(samples.copy())
+        text = self.sentences[k // (self.runs + 1)]
+        return text if k % (self.runs + 1) == 0 else text[:-1]
+
+
+def test_dither_judges_every_recording_again_with_one_step_of_noise():
+    judge = DitherSensitiveJudge(SENTENCES, runs=3)
+    report = evaluate_voice(TINY_VOICE, SENTENCES, judge, emotions=("neutral",), dither=3)
+    row = report["emotions"]["neutral"]
+    assert len(judge.heard) == len(SENTENCES) * 4
+    assert row["cer"] == 0.0
+    lost = [round(cer(t, t[:-1]), 4) for t in SENTENCES]
+    assert [r["dithered"] for r in row["rows"]] == [[c] * 3 for c in lost]
+    assert row["cer_runs"] == [pytest.approx(np.mean(lost))] * 3
+    clean, noisy = judge.heard[0], judge.heard[1:4]
+    for copy in noisy:  # inaudible: a few 16-bit steps at most, and each run's noise differs
+        assert copy.shape == clean.shape and 0 < np.abs(copy - clean).max() < 6 * DITHER_LEVEL
+    assert not np.array_equal(noisy[0], noisy[1])
+    assert "3 dithered runs" in summary(report)
+
+
+def test_dither_is_the_same_noise_on_every_run_of_the_stage():
+    audio = np.zeros(1000, np.float32)
+    assert np.array_equal(dithered(audio, 1, 0), dithered(audio, 1, 0))
+    assert not np.array_equal(dithered(audio, 1, 0), dithered(audio, 1, 1))
+    assert dithered(audio, 1, 0).std() == pytest.approx(DITHER_LEVEL, rel=0.15)
+
+
+def test_dither_refuses_a_negative_count():
+    with pytest.raises(ValueError, match="dither"):
+        evaluate_voice(TINY_VOICE, SENTENCES, ScriptedJudge(SENTENCES), dither=-1)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("0", 0), ("4", 4), ("-1", None), ("two", None), ("1.5", None)])
+def test_evaluate_dither_argument_is_a_count_of_runs(text, expected):
+    from sambert_edge.train.__main__ import build_parser
+
+    parser = build_parser()
+    if expected is None:
+        with pytest.raises(SystemExit):
+            parser.parse_args(["evaluate", "--voice", "v", "--dither", text])
+    else:
+        assert parser.parse_args(["evaluate", "--voice", "v", "--dither", text]).dither == expected

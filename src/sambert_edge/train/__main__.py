@@ -243,6 +243,17 @@ def shard_arg(text: str) -> tuple[int, int]:
     return k, n
 
 
+def runs_arg(text: str) -> int:
+    """A count of runs: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of runs") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: need 0 or more runs")
+    return value
+
+
 def cmd_random_modelscope(args: argparse.Namespace) -> int:
     from .random_modelscope import random_modelscope
 
@@ -262,7 +273,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     judge = Judge.load(Path(args.workdir) / "models", threads=args.threads)
     report = evaluate_voice(Path(args.voice), sentences, judge, threads=args.threads,
                             audio_out=Path(args.audio_out) if args.audio_out else None,
-                            emotions=tuple(args.emotions.split(",")) if args.emotions else None)
+                            emotions=tuple(args.emotions.split(",")) if args.emotions else None,
+                            dither=args.dither)
     out = Path(args.out) if args.out else Path(args.workdir) / "reports" / f"eval_{Path(args.voice).name}.json"
     write_report(report, out)
     print(summary(report))
@@ -490,6 +502,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", help="JSON report (default: WORKDIR/reports/eval_<voice>.json)")
     sp.add_argument("--audio-out", help="also write the synthesised WAVs here")
     sp.add_argument("--emotions", help="comma-separated subset of the voice's emotions (default: all)")
+    sp.add_argument("--dither", type=runs_arg, default=0, metavar="N",
+                    help="also judge every recording N times with one 16-bit step of noise added: the "
+                         "spread a CER has between machines (default 0)")
     sp.set_defaults(func=cmd_evaluate)
 
     sp = sub.add_parser("compare", help="two voices' evaluate reports, paired sentence by sentence: mean CER "

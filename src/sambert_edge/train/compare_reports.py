@@ -12,7 +12,9 @@ A difference counts as measured when the interval excludes zero; a sign test bel
 interval across zero says one voice wins more sentences by small margins while a few large misses
 (a dropped phrase, a number read digit by digit) keep the mean within noise. The judge is deterministic on one
 machine, so the noise estimated here is the sentences', not the judge's; compare reports made on
-the same machine (the same folder scores differently elsewhere, recipe stage 9).
+the same machine (the same folder scores differently elsewhere, recipe stage 9). Where both
+reports of a pair were made with the same ``evaluate --dither N``, a sentence's CER is the mean of
+its clean and dithered readings, which takes most of the judge's own noise out of the pairing.
 """
 
 from __future__ import annotations
@@ -51,16 +53,34 @@ class PairedComparison:
         return {**self.__dict__, "verdict": self.verdict}
 
 
-def report_rows(path: Path) -> dict[tuple[str, str], float]:
-    """{(emotion, text): CER} of one ``evaluate`` report; a text read twice keeps its mean."""
+def report_readings(path: Path) -> dict[tuple[str, str], list[float]]:
+    """{(emotion, text): [clean CER, dithered CERs...]} of one ``evaluate`` report; a text read
+    twice keeps the mean of each reading."""
     report = json.loads(Path(path).read_text(encoding="utf-8"))
     if "emotions" not in report:
         raise ValueError(f"{path} is not an evaluate report (no 'emotions')")
-    seen: dict[tuple[str, str], list[float]] = {}
+    seen: dict[tuple[str, str], list[list[float]]] = {}
     for emotion, result in report["emotions"].items():
         for row in result["rows"]:
-            seen.setdefault((emotion, row["text"]), []).append(float(row["cer"]))
-    return {key: sum(v) / len(v) for key, v in seen.items()}
+            readings = [float(row["cer"]), *map(float, row.get("dithered", ()))]
+            seen.setdefault((emotion, row["text"]), []).append(readings)
+    out = {}
+    for key, rows in seen.items():
+        width = min(len(r) for r in rows)
+        out[key] = [sum(r[k] for r in rows) / len(rows) for k in range(width)]
+    return out
+
+
+def report_rows(path: Path) -> dict[tuple[str, str], float]:
+    """{(emotion, text): clean CER} of one ``evaluate`` report; a text read twice keeps its mean."""
+    return {key: readings[0] for key, readings in report_readings(path).items()}
+
+
+def _paired_value(a: list[float], b: list[float]) -> tuple[float, float]:
+    """Both sides dithered alike: the mean of every reading; otherwise the clean CERs."""
+    if len(a) == len(b) > 1:
+        return sum(a) / len(a), sum(b) / len(b)
+    return a[0], b[0]
 
 
 def paired_cers(reports_a: list[Path], reports_b: list[Path]) -> list[tuple[float, float]]:
@@ -69,11 +89,11 @@ def paired_cers(reports_a: list[Path], reports_b: list[Path]) -> list[tuple[floa
         raise ValueError(f"give the same number of reports for A and B, got {len(reports_a)} and {len(reports_b)}")
     pairs = []
     for path_a, path_b in zip(reports_a, reports_b):
-        a, b = report_rows(path_a), report_rows(path_b)
+        a, b = report_readings(path_a), report_readings(path_b)
         common = [key for key in a if key in b]
         if not common:
             raise ValueError(f"{path_a} and {path_b} share no (emotion, sentence)")
-        pairs.extend((a[key], b[key]) for key in common)
+        pairs.extend(_paired_value(a[key], b[key]) for key in common)
     return pairs
 
 
