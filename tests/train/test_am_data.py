@@ -41,3 +41,19 @@ def test_renderings_are_drawn_afresh_each_epoch():
     for _ in range(20):
         seen |= {e.utt_id.split("__")[1] for e in epoch_examples(examples, 1, rng) if "__" in e.utt_id}
     assert seen == set(EMOTIONS)
+
+
+@pytest.mark.parametrize("renderings", [None, 1])
+def test_repeat_puts_each_drawn_example_of_an_emotion_k_times_into_the_epoch(renderings):
+    examples = corpus(10)
+    plain = Counter(e.utt_id for e in epoch_examples(examples, renderings, random.Random(3)))
+    repeated = Counter(e.utt_id for e in epoch_examples(examples, renderings, random.Random(3), {"angry": 3}))
+    assert set(repeated) == set(plain)
+    for utt_id, n in repeated.items():
+        assert n == (3 if utt_id.endswith("__angry") else 1)
+
+
+def test_repeat_of_neutral_repeats_the_neutral_utterances():
+    epoch = Counter(e.utt_id for e in epoch_examples(corpus(4), None, random.Random(0), {"neutral": 2}))
+    assert [epoch[f"u{i}"] for i in range(4)] == [2, 2, 2, 2]
+    assert all(n == 1 for utt_id, n in epoch.items() if "__" in utt_id)

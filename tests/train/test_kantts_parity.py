@@ -21,7 +21,7 @@ from sambert_edge.train.models import (  # noqa: E402
 from sambert_edge.train.models.checkpoint import load_strict  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "kantts_parity"
-SHARED = Path("/work/shared")
+SHARED = Path(__file__).resolve().parents[3] / "shared"  # ../shared beside the repository
 ATOL = 1e-4
 
 

@@ -77,7 +77,9 @@ def test_recipe_stages_make_a_voice_the_engine_can_load(workdir, frontend, tmp_p
     train_am(workdir, am, AmTrainSettings(steps=2, save_every=1, emotions=("neutral", "sad")))
     assert (am / "weights.pt").exists() and (am / "last.pt").exists()
     train_am(workdir, am, AmTrainSettings(steps=3, save_every=1, emotions=("neutral", "sad"),
-                                          renderings_per_epoch=1))  # resumes
+                                          renderings_per_epoch=1, repeat={"sad": 2}))  # resumes
+    with pytest.raises(ValueError, match="angry"):
+        train_am(workdir, am, AmTrainSettings(steps=4, emotions=("neutral", "sad"), repeat={"angry": 2}))
     import torch
     assert torch.load(am / "last.pt")["step"] == 3
     am2 = workdir / "am_from_weights"  # the committed fp16 recipe checkpoint path: weights only
@@ -229,15 +231,21 @@ def test_train_am_decoder_feedback_changes_the_update_and_validation_reports_fre
     assert model.training  # _validate puts the model back in training mode
 
 
-@pytest.mark.parametrize(("text", "expected"), [("0/1", (0, 1)), ("1/2", (1, 2)), ("2/2", None), ("a/2", None),
-                                                ("1", None), ("-1/2", None)])
-def test_emotions_shard_argument_is_k_of_n(text, expected):
+@pytest.mark.parametrize(("argument", "text", "expected"), [
+    ("shard", "0/1", (0, 1)), ("shard", "1/2", (1, 2)), ("shard", "2/2", None), ("shard", "a/2", None),
+    ("shard", "1", None), ("shard", "-1/2", None),
+    ("repeat", "angry=2", ("angry", 2)), ("repeat", "sad=1", ("sad", 1)), ("repeat", "angry=0", None),
+    ("repeat", "angry", None), ("repeat", "=2", None), ("repeat", "angry=x", None),
+])
+def test_emotions_shard_and_train_am_repeat_arguments(argument, text, expected):
+    """``emotions --shard K/N`` and ``train-am --repeat EMOTION=K``: parsed, or refused by argparse."""
     import argparse
 
-    from sambert_edge.train.__main__ import shard_arg
+    from sambert_edge.train.__main__ import repeat_arg, shard_arg
 
+    parse = {"shard": shard_arg, "repeat": repeat_arg}[argument]
     if expected is None:
         with pytest.raises(argparse.ArgumentTypeError):
-            shard_arg(text)
+            parse(text)
     else:
-        assert shard_arg(text) == expected
+        assert parse(text) == expected

@@ -19,9 +19,11 @@ from pathlib import Path
 from .student import STUDENT_SIZES
 
 DEFAULT_WORKDIR = "/work/data/default_voice"
-DEV_SENTENCES = "/work/shared/eval/dev_sentences.txt"
+# ../shared beside the repository (DEVELOPERS.md): the dev sentences and the CPP split.
+SHARED = Path(__file__).resolve().parents[3].parent / "shared"
+DEV_SENTENCES = str(SHARED / "eval" / "dev_sentences.txt")
 DEFAULT_FRONTEND = "sambert_edge.frontend:Frontend"
-CPP_SENTENCES = "/work/shared/data/cpp/dev.sent"
+CPP_SENTENCES = str(SHARED / "data" / "cpp" / "dev.sent")
 DEFAULT_ARCHIVE = str(Path(__file__).resolve().parents[3] / "recipes" / "default_voice" / "corpus")
 
 log = logging.getLogger("sambert_edge.train")
@@ -183,7 +185,8 @@ def cmd_train_am(args: argparse.Namespace) -> int:
 
     settings = AmTrainSettings(steps=args.steps, max_frames=args.max_frames, lr=args.lr, threads=args.threads,
                                save_every=args.save_every, emotions=tuple(args.emotions.split(",")),
-                               renderings_per_epoch=args.renderings_per_epoch, size=args.size, ema=args.ema,
+                               renderings_per_epoch=args.renderings_per_epoch, repeat=dict(args.repeat),
+                               size=args.size, ema=args.ema,
                                adversarial=args.adversarial, adversarial_warmup=args.adversarial_warmup,
                                adversarial_channels=args.adversarial_channels,
                                adversarial_window=args.adversarial_window,
@@ -241,6 +244,18 @@ def shard_arg(text: str) -> tuple[int, int]:
     if not 0 <= k < n:
         raise argparse.ArgumentTypeError(f"{text!r}: need 0 <= K < N")
     return k, n
+
+
+def repeat_arg(text: str) -> tuple[str, int]:
+    """``EMOTION=K`` -> (emotion, K) with K >= 1 (argparse type of ``train-am --repeat``)."""
+    emotion, _, count = text.partition("=")
+    try:
+        k = int(count)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not EMOTION=K (e.g. angry=2)") from None
+    if not emotion or k < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: need an emotion and K >= 1")
+    return emotion, k
 
 
 def runs_arg(text: str) -> int:
@@ -435,6 +450,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--emotions", default="neutral", help="comma-separated emotions to train on")
     sp.add_argument("--renderings-per-epoch", type=int, metavar="K",
                     help="emotion renderings drawn per utterance per epoch (default: all)")
+    sp.add_argument("--repeat", type=repeat_arg, action="append", default=[], metavar="EMOTION=K",
+                    help="put each example of EMOTION K times into every epoch (repeatable; e.g. angry=2)")
     sp.add_argument("--size", default="base", choices=sorted(STUDENT_SIZES),
                     help="student size (default: %(default)s); --init may be a smaller size, grown into this one")
     sp.add_argument("--init", help="weights.pt to start from when OUT has no last.pt (e.g. the recipe checkpoint)")

@@ -12,7 +12,7 @@ import torch
 
 from ..acoustic import encode_units
 from ..frontend.symbols import parse_symbols, with_emotion
-from .emotion import source_utterance
+from .emotion import RENDERING_SEP, source_utterance
 from .features import aligned_span, phone_energy, phone_log_f0
 
 
@@ -72,23 +72,35 @@ def load_example(path: Path, norm: Normaliser, speakers: tuple[str, ...], speake
         )
 
 
-def epoch_examples(examples: list[Example], renderings: int | None, rng: random.Random) -> list[Example]:
+def epoch_examples(examples: list[Example], renderings: int | None, rng: random.Random,
+                   repeat: dict[str, int] | None = None) -> list[Example]:
     """One epoch's examples: every neutral utterance, plus at most ``renderings`` of its emotion
     renderings (``<utt>__<emotion>``), drawn afresh each epoch; ``None`` keeps them all. With three
-    renderings per utterance, all of them make three quarters of every epoch resynthesised speech."""
+    renderings per utterance, all of them make three quarters of every epoch resynthesised speech.
+    ``repeat`` (emotion -> K >= 1): each drawn example of that emotion goes K times into the epoch,
+    a larger share of the gradient for an emotion the student models worst (the copies mostly share
+    a length-sorted batch, which amounts to weighting that example's loss K times)."""
     if renderings is None:
-        return list(examples)
-    by_utt: dict[str, list[Example]] = {}
-    out = []
-    for e in examples:
-        source = source_utterance(e.utt_id)
-        if source is None:
-            out.append(e)
-        else:
-            by_utt.setdefault(source, []).append(e)
-    for group in by_utt.values():
-        out.extend(rng.sample(group, min(renderings, len(group))))
+        out = list(examples)
+    else:
+        by_utt: dict[str, list[Example]] = {}
+        out = []
+        for e in examples:
+            source = source_utterance(e.utt_id)
+            if source is None:
+                out.append(e)
+            else:
+                by_utt.setdefault(source, []).append(e)
+        for group in by_utt.values():
+            out.extend(rng.sample(group, min(renderings, len(group))))
+    if repeat:
+        out = [e for e in out for _ in range(repeat.get(example_emotion(e.utt_id), 1))]
     return out
+
+
+def example_emotion(stem: str) -> str:
+    """``angry`` for ``<utt>__angry``; ``neutral`` for a neutral stem."""
+    return stem.split(RENDERING_SEP, 1)[1] if source_utterance(stem) is not None else "neutral"
 
 
 def batches(examples: list[Example], max_frames: int, rng: random.Random) -> list[list[Example]]:

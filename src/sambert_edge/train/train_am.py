@@ -55,6 +55,7 @@ class AmTrainSettings:
     threads: int = 1
     emotions: tuple[str, ...] = ("neutral",)
     renderings_per_epoch: int | None = None  # emotion renderings per utterance per epoch (None: all)
+    repeat: dict[str, int] = dataclasses.field(default_factory=dict)  # emotion -> times each example per epoch
     size: str = "base"  # a key of student.STUDENT_SIZES
     ema: float | None = None  # decay of the weight average written to weights.pt (None: the raw weights)
     adversarial: float | None = None  # weight of the mel discriminator's terms (None: L1 only)
@@ -132,6 +133,9 @@ def train_am(workdir: Path, out: Path, s: AmTrainSettings, init: Path | None = N
     """Train (or resume from ``out/last.pt``). ``init``: a ``weights.pt`` (fp16 is fine) to start from when
     ``out`` has no ``last.pt``, e.g. the committed recipe checkpoint, of this size or a smaller one (grown
     without changing its output, :mod:`.grow`); ``init_step`` continues its LR schedule."""
+    unknown = sorted(set(s.repeat) - set(s.emotions))
+    if unknown:
+        raise ValueError(f"--repeat names {unknown}, not among the emotions trained on {list(s.emotions)}")
     torch.set_num_threads(s.threads)
     torch.manual_seed(s.seed)
     rng = random.Random(s.seed)
@@ -189,7 +193,8 @@ def train_am(workdir: Path, out: Path, s: AmTrainSettings, init: Path | None = N
     t0, seen = time.perf_counter(), 0
     running: dict[str, tuple[float, int]] = {}
     while step < s.steps:
-        for batch_examples in batches(epoch_examples(train, s.renderings_per_epoch, rng), s.max_frames, rng):
+        epoch = epoch_examples(train, s.renderings_per_epoch, rng, s.repeat)
+        for batch_examples in batches(epoch, s.max_frames, rng):
             if step >= s.steps:
                 break
             for group in opt.param_groups:
