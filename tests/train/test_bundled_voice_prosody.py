@@ -6,16 +6,15 @@ The judge's CER needs Whisper (the ``teacher`` extra) and is measured by the rec
 judge below hears nothing, so only the prosody columns of the report are read.
 """
 
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("pyworld")
 
+from sambert_edge.train.__main__ import SHARED  # noqa: E402
 from sambert_edge.train.evaluate import BARS, evaluate_voice  # noqa: E402
 from sambert_edge.voice import BUNDLED_VOICES  # noqa: E402
 
-DEV_SENTENCES = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev_sentences.txt"
+DEV_SENTENCES = SHARED / "eval" / "dev_sentences.txt"
 
 
 class DeafJudge:
@@ -28,8 +27,7 @@ def relative_prosody() -> dict[str, dict[str, float]]:
     """emotion -> {f0_mean_pct, f0_std_pct, duration_pct, rms_db} against neutral."""
     if not DEV_SENTENCES.is_file():
         pytest.skip(f"no dev sentences at {DEV_SENTENCES} (../shared beside the repository)")
-    lines = DEV_SENTENCES.read_text(encoding="utf-8").splitlines()
-    sentences = [s.strip() for s in lines if s.strip() and not s.startswith("#")]
+    sentences = [s.strip() for s in DEV_SENTENCES.read_text(encoding="utf-8").splitlines() if s.strip()]
     assert len(sentences) >= 30
     report = evaluate_voice(BUNDLED_VOICES / "default", sentences, DeafJudge(), threads=2)
     return {emotion: row["relative"] for emotion, row in report["emotions"].items()}

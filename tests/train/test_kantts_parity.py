@@ -9,6 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from sambert_edge.train.__main__ import SHARED  # noqa: E402
 from sambert_edge.train.models import (  # noqa: E402
     CheckpointKeyError,
     Generator,
@@ -21,7 +22,6 @@ from sambert_edge.train.models import (  # noqa: E402
 from sambert_edge.train.models.checkpoint import load_strict  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "kantts_parity"
-SHARED = Path(__file__).resolve().parents[3] / "shared"  # ../shared beside the repository
 ATOL = 1e-4
 
 

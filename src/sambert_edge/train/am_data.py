@@ -12,7 +12,7 @@ import torch
 
 from ..acoustic import encode_units
 from ..frontend.symbols import parse_symbols, with_emotion
-from .emotion import RENDERING_SEP, source_utterance
+from .emotion import source_utterance, stem_emotion
 from .features import aligned_span, phone_energy, phone_log_f0
 
 
@@ -94,13 +94,8 @@ def epoch_examples(examples: list[Example], renderings: int | None, rng: random.
         for group in by_utt.values():
             out.extend(rng.sample(group, min(renderings, len(group))))
     if repeat:
-        out = [e for e in out for _ in range(repeat.get(example_emotion(e.utt_id), 1))]
+        out = [e for e in out for _ in range(repeat.get(stem_emotion(e.utt_id), 1))]
     return out
-
-
-def example_emotion(stem: str) -> str:
-    """``angry`` for ``<utt>__angry``; ``neutral`` for a neutral stem."""
-    return stem.split(RENDERING_SEP, 1)[1] if source_utterance(stem) is not None else "neutral"
 
 
 def batches(examples: list[Example], max_frames: int, rng: random.Random) -> list[list[Example]]:

@@ -37,6 +37,11 @@ def source_utterance(stem: str) -> str | None:
     return stem.split(RENDERING_SEP, 1)[0] if RENDERING_SEP in stem else None
 
 
+def stem_emotion(stem: str) -> str:
+    """``angry`` for ``<utt>__angry``; ``neutral`` for a neutral stem."""
+    return stem.split(RENDERING_SEP, 1)[1] if RENDERING_SEP in stem else "neutral"
+
+
 @dataclass(frozen=True)
 class EmotionRule:
     f0_mean: float       # factor on the mean f0
