@@ -14,6 +14,7 @@ pytest.importorskip("onnx")
 from sambert_edge import Synthesizer  # noqa: E402
 from sambert_edge.cli import main  # noqa: E402
 from sambert_edge.train import quantize as q  # noqa: E402
+from sambert_edge.train import quantize_measure as qm  # noqa: E402
 from sambert_edge.voice import VoiceConfig, model_version  # noqa: E402
 
 TINY_VOICE = Path(__file__).resolve().parents[1] / "fixtures" / "tiny_voice"
@@ -45,7 +46,7 @@ def test_choose_keeps_int8_only_when_smaller_as_fast_and_accurate(measurement, a
 
 
 def test_variants_offer_fp16_storage_for_every_graph():
-    for role in q.ROLES:
+    for role in qm.ROLES:
         assert q.variants(role)[-1] == "fp16" and "dynamic" in q.variants(role)
     assert q.file_suffix("fp16") == "fp16" and {q.file_suffix(v) for v in q.variants("vocoder")[:-1]} == {"int8"}
 
@@ -72,12 +73,12 @@ def test_errors_are_zero_for_identical_outputs_and_grow_with_the_difference():
     rng = np.random.default_rng(0)
     mels = [rng.standard_normal((40, 80)).astype(np.float32)]
     audio = [rng.standard_normal(16000).astype(np.float32)]
-    assert q.rel_mel_error(mels, mels) == 0.0 and q.log_spectral_distance(audio, audio) == 0.0
+    assert qm.rel_mel_error(mels, mels) == 0.0 and qm.log_spectral_distance(audio, audio) == 0.0
     noisy = [m + 0.1 * rng.standard_normal(m.shape) for m in mels]
     noisier = [m + 0.5 * rng.standard_normal(m.shape) for m in mels]
-    assert 0.05 < q.rel_mel_error(mels, noisy) < q.rel_mel_error(mels, noisier)
+    assert 0.05 < qm.rel_mel_error(mels, noisy) < qm.rel_mel_error(mels, noisier)
     louder = [2 * a for a in audio]  # +6 dB everywhere
-    assert q.log_spectral_distance(audio, louder) == pytest.approx(20 * np.log10(2), rel=1e-3)
+    assert qm.log_spectral_distance(audio, louder) == pytest.approx(20 * np.log10(2), rel=1e-3)
 
 
 def test_abs_mel_error_is_max_and_mean_over_the_common_frames():
@@ -86,7 +87,7 @@ def test_abs_mel_error_is_max_and_mean_over_the_common_frames():
     other = [r + 0.25 for r in ref]
     other[0][3, 7] += 1.0  # one outlier raises the max, barely the mean
     other[1] = np.concatenate([other[1], np.full((4, 80), 99.0, np.float32)])  # extra frames are ignored
-    worst, mean = q.abs_mel_error(ref, other)
+    worst, mean = qm.abs_mel_error(ref, other)
     assert worst == pytest.approx(1.25, abs=1e-5)
     assert mean == pytest.approx(0.25 + 1.0 / (35 * 80), abs=1e-5)
 
@@ -105,7 +106,7 @@ def test_op_counts_see_the_vocoder_as_conv_only():
 
 def test_calibration_feeds_are_what_the_fp32_vocoder_was_given(frontend):
     sentences = ("你好。", "今天天气很好。")
-    run = q.synthesize_set(TINY_VOICE, sentences, 1, 1, frontend)
+    run = qm.synthesize_set(TINY_VOICE, sentences, 1, 1, frontend)
     assert len(run.vocoder_feeds) == len(run.mels) == len(sentences)
     for feed, mel in zip(run.vocoder_feeds, run.mels):
         (array,) = feed.values()
@@ -117,16 +118,16 @@ def test_calibration_feeds_are_what_the_fp32_vocoder_was_given(frontend):
 
 def test_interleaved_sets_time_every_graph_of_each_folder(frontend, monkeypatch):
     order = []
-    one_pass = q._TimedVoice.one_pass
-    monkeypatch.setattr(q._TimedVoice, "one_pass", lambda self, timed: order.append((id(self), timed)) or
+    one_pass = qm._TimedVoice.one_pass
+    monkeypatch.setattr(qm._TimedVoice, "one_pass", lambda self, timed: order.append((id(self), timed)) or
                         one_pass(self, timed))
-    a, b = q.synthesize_sets([TINY_VOICE, TINY_VOICE], ("你好。",), 1, 3, frontend)
+    a, b = qm.synthesize_sets([TINY_VOICE, TINY_VOICE], ("你好。",), 1, 3, frontend)
     first, second = order[0][0], order[1][0]
     # warm-up of each, then A B, B A, A B: neither folder is always timed first
     assert order == [(first, False), (second, False), (first, True), (second, True), (second, True),
                      (first, True), (first, True), (second, True)]
     for run in (a, b):
-        assert set(run.seconds) == set(q.ROLES) and all(t > 0 for t in run.seconds.values())
+        assert set(run.seconds) == set(qm.ROLES) and all(t > 0 for t in run.seconds.values())
     np.testing.assert_array_equal(a.mels[0], b.mels[0])
 
 
