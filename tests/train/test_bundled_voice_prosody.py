@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("pyworld")
 
-from sambert_edge.train.__main__ import SHARED  # noqa: E402
+from sambert_edge.train.stages import SHARED  # noqa: E402
 from sambert_edge.train.evaluate import BARS, evaluate_voice  # noqa: E402
 from sambert_edge.voice import BUNDLED_VOICES  # noqa: E402
 

@@ -9,7 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from sambert_edge.train.__main__ import SHARED  # noqa: E402
+from sambert_edge.train.stages import SHARED  # noqa: E402
 from sambert_edge.train.models import (  # noqa: E402
     CheckpointKeyError,
     Generator,
