@@ -83,3 +83,18 @@ def test_select_in_order_interleaves_templates_at_their_share():
     picked = [sources[i] for i in order]
     assert picked.count("template") == 2
     assert picked[:5].count("template") == 1
+
+
+def test_a_second_list_with_an_id_prefix_keeps_its_ids_apart_and_its_lengths(tmp_path):
+    cpp = tmp_path / "cpp.sent"
+    cpp.write_text("今天天气很好，我们去公园散步吧。\n他每天坚持跑步，身体越来越好。\n打开客厅的灯。\n", encoding="utf-8")
+    held = tmp_path / "held.txt"
+    held.write_text("打开客厅的灯\n", encoding="utf-8")
+    out = tmp_path / "short.tsv"
+    stats = ct.build_corpus_text(out, cpp, held, target=5, seed=3, min_chars=3, max_chars=10, id_prefix="short_")
+    rows = [line.split("\t") for line in out.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    ids, texts = [r[0] for r in rows], [r[1] for r in rows]
+    assert len(rows) == stats["selected"] == 5 and stats["id_prefix"] == "short_"
+    assert len(set(ids)) == len(ids) and all(i.startswith(("short_cpp_", "short_template_")) for i in ids)
+    assert all(3 <= ct.char_count(t) <= 10 for t in texts)
+    assert "打开客厅的灯。" not in texts and "今天天气很好。" in texts  # clause cut to the length limit

@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=20261123)
     sp.add_argument("--min-chars", type=int, default=6)
     sp.add_argument("--max-chars", type=int, default=40)
+    sp.add_argument("--id-prefix", default="", help="before every utt_id, so that a second list for the same work "
+                    "folder never reuses the first one's ids (e.g. short_)")
     sp.set_defaults(func=cmd_corpus_text)
 
     sp = sub.add_parser("corpus", help="teacher audio (16 kHz FLAC) + manifest.jsonl, resumable")

@@ -258,11 +258,15 @@ def select_in_order(features: list[Counter], sources: list[str], target: int,
 
 # ---------------------------------------------------------------- the stage
 def build_corpus_text(out: str | Path, cpp: str | Path, exclude: str | Path, target: int = 6000,
-                      seed: int = 20261123, min_chars: int = 6, max_chars: int = 40) -> dict:
-    """Write the TSV and a ``.json`` sidecar (seed, sources, licenses, coverage); return the stats."""
+                      seed: int = 20261123, min_chars: int = 6, max_chars: int = 40, id_prefix: str = "") -> dict:
+    """Write the TSV and a ``.json`` sidecar (seed, sources, licenses, coverage); return the stats.
+
+    Ids are ``<id_prefix><source>_<rank>``; a second list for the same work folder needs its own
+    prefix, since the ``corpus`` stage keys its audio by id."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    held = [line.strip() for line in open(exclude, encoding="utf-8") if line.strip()]
+    with open(exclude, encoding="utf-8") as f:
+        held = [line.strip() for line in f if line.strip()]
     held_keys = set().union(*(comparison_keys(h) for h in held))
 
     raw = list(cpp_candidates(cpp, min_chars, max_chars)) + template_candidates(seed)
@@ -284,13 +288,14 @@ def build_corpus_text(out: str | Path, cpp: str | Path, exclude: str | Path, tar
     feats = [sentence_features(c.text) for c in pool]
     order = select_in_order(feats, [c.source for c in pool], target)
     with open(out, "w", encoding="utf-8") as f:
-        f.write(f"# seed={seed} target={target} chars={min_chars}-{max_chars}; sources: {CPP_SOURCE}; {TEMPLATE_SOURCE}\n")
+        f.write(f"# seed={seed} target={target} chars={min_chars}-{max_chars} id_prefix={id_prefix!r}; "
+                f"sources: {CPP_SOURCE}; {TEMPLATE_SOURCE}\n")
         for n, i in enumerate(order):
-            f.write(f"{pool[i].source}_{n:05d}\t{pool[i].text}\n")
+            f.write(f"{id_prefix}{pool[i].source}_{n:05d}\t{pool[i].text}\n")
     chosen = order
     stats = coverage_stats([feats[i] for i in chosen], [feats[i] for i in range(len(pool))])
     stats.update({
-        "out": str(out), "seed": seed, "target": target, "selected": len(chosen),
+        "out": str(out), "seed": seed, "target": target, "selected": len(chosen), "id_prefix": id_prefix,
         "by_source": dict(Counter(pool[i].source for i in chosen)),
         "pool": dict(Counter(c.source for c in pool)), "dropped": dict(dropped),
         "chars_total": sum(char_count(pool[i].text) for i in chosen),

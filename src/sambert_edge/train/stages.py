@@ -83,7 +83,8 @@ def cmd_corpus_text(args: argparse.Namespace) -> int:
     from .corpus_text import build_corpus_text
 
     stats = build_corpus_text(out=args.out, cpp=args.cpp, exclude=args.exclude, target=args.target,
-                              seed=args.seed, min_chars=args.min_chars, max_chars=args.max_chars)
+                              seed=args.seed, min_chars=args.min_chars, max_chars=args.max_chars,
+                              id_prefix=args.id_prefix)
     print(json.dumps(stats, ensure_ascii=False, indent=1))
     return 0
 
