@@ -120,6 +120,18 @@ def test_recipe_stages_make_a_voice_the_engine_can_load(workdir, frontend, tmp_p
     train_vocoder(workdir, voc_gta, VocoderTrainSettings(steps=1, batch=2, save_every=1), mel_folder="gta",
                   init=voc / "last.pt", emotions=("neutral", "sad"))
     assert json.loads((voc_gta / "config.json").read_text())["emotions"] == ["neutral", "sad"]
+    voc_adv = workdir / "vocoder_adv"  # with waveform discriminators: their state resumes with the vocoder
+    adv = dict(batch=2, save_every=1, adversarial=0.5, adversarial_warmup=1, adversarial_channels=4)
+    train_vocoder(workdir, voc_adv, VocoderTrainSettings(steps=2, **adv), mel_folder="gta", init=voc / "last.pt")
+    assert torch.load(voc_adv / "last.pt")["adversary"]["step"] == 2
+    train_vocoder(workdir, voc_adv, VocoderTrainSettings(steps=3, **adv), mel_folder="gta")
+    assert torch.load(voc_adv / "last.pt")["adversary"]["step"] == 3
+    train_vocoder(workdir, voc_adv, VocoderTrainSettings(steps=4, **{**adv, "adversarial_channels": 8}),
+                  mel_folder="gta")  # discriminators of another width start afresh
+    state = torch.load(voc_adv / "last.pt")
+    assert state["step"] == 4 and state["adversary"]["step"] == 1 and state["adversary"]["channels"] == 8
+    with pytest.raises(ValueError, match="adversarial"):
+        train_vocoder(workdir, voc_adv, VocoderTrainSettings(steps=5, batch=2, adversarial=-1.0))
 
     out = tmp_path / "voice"
     voice = export_student(am, voc_gta, out, name="toy", speakers=("F7",), emotions=("neutral", "sad"))

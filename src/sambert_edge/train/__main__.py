@@ -205,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--init", help="start from this last.pt (e.g. the analysis-mel vocoder) when OUT is new")
     sp.add_argument("--emotions", default="neutral,happy,angry,sad",
                     help="comma-separated emotions whose audio to train on (default: %(default)s)")
+    sp.add_argument("--adversarial", type=float, default=0.0,
+                    help="weight of multi-period + multi-resolution waveform discriminators (default 0: none)")
+    sp.add_argument("--adversarial-warmup", type=int, default=200,
+                    help="discriminator-only updates before the vocoder hears them (default: %(default)s)")
+    sp.add_argument("--adversarial-channels", type=int, default=16,
+                    help="the discriminators' first width (default: %(default)s)")
     sp.set_defaults(func=cmd_train_vocoder)
 
     sp = sub.add_parser("gta", help="teacher-forced mels of the trained acoustic model, to fine-tune the vocoder on")

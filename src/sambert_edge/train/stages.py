@@ -183,7 +183,9 @@ def cmd_train_vocoder(args: argparse.Namespace) -> int:
     from .train_vocoder import VocoderTrainSettings, train_vocoder
 
     settings = VocoderTrainSettings(steps=args.steps, batch=args.batch, lr=args.lr, threads=args.threads,
-                                    save_every=args.save_every)
+                                    save_every=args.save_every, adversarial=args.adversarial,
+                                    adversarial_warmup=args.adversarial_warmup,
+                                    adversarial_channels=args.adversarial_channels)
     train_vocoder(Path(args.workdir), Path(args.out), settings, mel_folder=args.mels,
                   init=Path(args.init) if args.init else None, emotions=tuple(args.emotions.split(",")))
     return 0

@@ -1,12 +1,13 @@
 """The ``train-vocoder`` stage: the Vocos-style student vocoder on (normalised mel, audio) pairs.
 
-No discriminator at first (CPU time is short): the losses pin both magnitude and phase --
-multi-resolution STFT (spectral convergence + log magnitude), L1 on the log mel, and the
-anti-wrapping phase losses of APNet (instantaneous phase, group delay, instantaneous angular
-frequency) plus a real/imaginary L1 on the head's spectrum at the synthesis framing (Ai & Ling,
-"APNet", 2023). ``<out>/last.pt`` is replaced atomically every ``save_every`` steps (resumable);
-``<out>/weights.pt`` holds fp16 weights. ``--mels gta`` fine-tunes on the acoustic model's
-teacher-forced mels instead of the analysis mels.
+The reconstruction losses pin both magnitude and phase -- multi-resolution STFT (spectral
+convergence + log magnitude), L1 on the log mel, and the anti-wrapping phase losses of APNet
+(instantaneous phase, group delay, instantaneous angular frequency) plus a real/imaginary L1 on the
+head's spectrum at the synthesis framing (Ai & Ling, "APNet", 2023). With ``--adversarial W``
+small multi-period and multi-resolution discriminators (``wave_adversary.py``) add
+``W * (adv + feature_weight * fm)``. ``<out>/last.pt`` (with the discriminators' state) is replaced
+atomically every ``save_every`` steps (resumable); ``<out>/weights.pt`` holds fp16 weights.
+``--mels gta`` fine-tunes on the acoustic model's teacher-forced mels instead of the analysis mels.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import torch.nn.functional as F
 from .am_data import Normaliser
 from .features import MelSettings, mel_basis
 from .models.vocos import VocosConfig, VocosGenerator
+from .wave_adversary import WaveAdversary
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,10 @@ class VocoderTrainSettings:
     stft_weight: float = 1.0
     phase_weight: float = 1.0
     ri_weight: float = 2.0
+    adversarial: float = 0.0         # weight of the waveform discriminators' terms; 0 = none
+    adversarial_warmup: int = 200    # discriminator-only updates before the generator hears them
+    adversarial_channels: int = 16
+    feature_weight: float = 2.0      # feature matching against the LSGAN term (HiFi-GAN's 2)
 
 
 @dataclass
@@ -122,7 +128,9 @@ class VocoderLoss:
         mag = _stft(wav, self.mel_fft, self.mel_hop).abs()
         return torch.log(torch.clamp(self.basis @ mag, min=1e-5))
 
-    def __call__(self, model: VocosGenerator, mel: torch.Tensor, wav: torch.Tensor) -> dict[str, torch.Tensor]:
+    def __call__(self, model: VocosGenerator, mel: torch.Tensor,
+                 wav: torch.Tensor) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """mel [B, n_mels, F], wav [B, F * hop] -> (losses with their weighted "total", audio [B, F * hop])."""
         real, imag = model.spectrum(mel)
         pred = model.head.synthesize(real, imag).squeeze(1).clamp(-1, 1)
         losses: dict[str, torch.Tensor] = {}
@@ -143,7 +151,7 @@ class VocoderLoss:
         s = self.s
         losses["total"] = (s.mel_weight * losses["mel"] + s.stft_weight * losses["stft"]
                            + s.phase_weight * losses["phase"] + s.ri_weight * losses["ri"])
-        return losses
+        return losses, pred
 
 
 def _save_atomic(obj: object, path: Path) -> None:
@@ -163,6 +171,10 @@ def train_vocoder(workdir: Path, out: Path, s: VocoderTrainSettings, config: Voc
     norm = Normaliser.load(workdir / "features" / "stats.json")
     model = VocosGenerator(config)
     opt = torch.optim.AdamW(model.parameters(), lr=s.lr, betas=(0.8, 0.99), weight_decay=0.01)
+    if s.adversarial < 0:
+        raise ValueError(f"--adversarial must be >= 0, got {s.adversarial}")
+    adversary = (WaveAdversary(warmup=s.adversarial_warmup, channels=s.adversarial_channels)
+                 if s.adversarial > 0 else None)
     step = 0
     last = out / "last.pt"
     if last.exists():
@@ -171,6 +183,12 @@ def train_vocoder(workdir: Path, out: Path, s: VocoderTrainSettings, config: Voc
         opt.load_state_dict(state["optimizer"])
         step = state["step"]
         log.info("resumed at step %d", step)
+        saved = state.get("adversary")
+        if adversary is not None and saved is not None and adversary.same_shape(saved):
+            adversary.load_state_dict(saved)
+        elif adversary is not None and saved is not None:  # fresh discriminators warm up afresh
+            log.info("the saved discriminators (%s channels) differ from the ones asked for; starting fresh ones",
+                     saved.get("channels"))
     elif init is not None:
         state = torch.load(init, map_location="cpu")  # a last.pt, or a (fp16) weights.pt
         model.load_state_dict({k: v.float() for k, v in state.get("model", state).items()})
@@ -185,24 +203,36 @@ def train_vocoder(workdir: Path, out: Path, s: VocoderTrainSettings, config: Voc
     model.train()
     t0, seen, running = time.perf_counter(), 0, {}
     while step < s.steps:
-        lr = s.lr * min(1.0, (step + 1) / 500) * 0.5 * (1 + math.cos(math.pi * min(step, s.steps) / s.steps))
+        decay = 0.5 * (1 + math.cos(math.pi * min(step, s.steps) / s.steps))
+        lr = s.lr * min(1.0, (step + 1) / 500) * decay
         for group in opt.param_groups:
             group["lr"] = lr
         mel, wav = sample_batch(clips, s, settings.hop_length, rng)
-        losses = loss_fn(model, mel, wav)
+        losses, pred = loss_fn(model, mel, wav)
+        if adversary is not None:
+            adversary.set_lr(s.lr * decay)  # no ramp: it must learn during its warm-up
+            losses["disc"] = torch.tensor(adversary.train_discriminators(wav, pred))
+            if adversary.active:
+                terms = adversary.generator_losses(wav, pred)
+                losses.update(terms)
+                losses["total"] = losses["total"] + s.adversarial * (terms["adv"] + s.feature_weight * terms["fm"])
         opt.zero_grad(set_to_none=True)
         losses["total"].backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
         opt.step()
         step += 1
         seen += 1
-        for k, v in losses.items():
-            running[k] = running.get(k, 0.0) + v.item()
+        for k, v in losses.items():  # (sum, count): the generator's adversarial terms start after the warm-up
+            total, count = running.get(k, (0.0, 0))
+            running[k] = (total + v.item(), count + 1)
         if step % s.log_every == 0:
             log.info("step %d lr %.2e %s (%.2f s/step)", step, lr,
-                     " ".join(f"{k} {v / seen:.4f}" for k, v in running.items()), (time.perf_counter() - t0) / seen)
+                     " ".join(f"{k} {t / n:.4f}" for k, (t, n) in running.items()), (time.perf_counter() - t0) / seen)
             t0, seen, running = time.perf_counter(), 0, {}
         if step % s.save_every == 0 or step == s.steps:
-            _save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step}, last)
+            state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step}
+            if adversary is not None:
+                state["adversary"] = adversary.state_dict()
+            _save_atomic(state, last)
             _save_atomic({k: v.half() for k, v in model.state_dict().items()}, out / "weights.pt")
     log.info("train-vocoder: done at step %d", step)
