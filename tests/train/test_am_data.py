@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from sambert_edge.train.am_data import epoch_examples  # noqa: E402
+from sambert_edge.train.am_data import epoch_examples, validation_ids  # noqa: E402
 
 EMOTIONS = ("happy", "angry", "sad")
 
@@ -57,3 +57,25 @@ def test_repeat_of_neutral_repeats_the_neutral_utterances():
     epoch = Counter(e.utt_id for e in epoch_examples(corpus(4), None, random.Random(0), {"neutral": 2}))
     assert [epoch[f"u{i}"] for i in range(4)] == [2, 2, 2, 2]
     assert all(n == 1 for utt_id, n in epoch.items() if "__" in utt_id)
+
+
+def _corpus(n: int, prefix: str = "cpp_") -> list[str]:
+    return [f"{prefix}{i:05d}{suffix}" for i in range(n) for suffix in ("", "__happy", "__angry", "__sad")]
+
+
+def test_validation_holds_out_every_rendering_of_a_held_out_text():
+    held = validation_ids(_corpus(3000), 5.0)
+    sources = {u.split("__")[0] for u in held}
+    assert held == {s + suffix for s in sources for suffix in ("", "__happy", "__angry", "__sad")}
+
+
+@pytest.mark.parametrize("per_mille, low, high", [(0.0, 0, 0), (2.0, 2, 14), (10.0, 15, 50)])
+def test_validation_share_follows_per_mille(per_mille, low, high):
+    sources = {u.split("__")[0] for u in validation_ids(_corpus(3000), per_mille)}
+    assert low <= len(sources) <= high  # 3,000 texts: 6 and 30 expected
+
+
+def test_validation_set_only_grows_as_the_corpus_grows():
+    before = validation_ids(_corpus(3000), 5.0)
+    after = validation_ids(_corpus(3000) + _corpus(2000, prefix="short_"), 5.0)
+    assert before and before < after

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,3 +143,15 @@ def collate(batch: list[Example], r: int) -> dict[str, torch.Tensor]:
         out["energy"][i, :t] = torch.from_numpy(e.energy)
         out["mel"][i, :f] = torch.from_numpy(e.mel)
     return out
+
+
+def validation_ids(utt_ids: list[str], per_mille: float) -> set[str]:
+    """The utterances ``train-am`` holds out: those whose source utterance's CRC-32 falls in the
+    lowest ``per_mille`` thousandths of its range, with every rendering of them.
+
+    A hash rather than a position in the sorted ids, so the held-out set only grows as the corpus
+    grows (validation losses of runs on different corpora share their old utterances), and a text
+    is never trained on in one emotion while validated in another.
+    """
+    cutoff = per_mille / 1000 * 2 ** 32
+    return {u for u in utt_ids if zlib.crc32((source_utterance(u) or u).encode("utf-8")) < cutoff}

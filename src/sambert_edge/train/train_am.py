@@ -30,7 +30,7 @@ from pathlib import Path
 import torch
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from .am_data import Example, Normaliser, batches, collate, epoch_examples, load_example
+from .am_data import Example, Normaliser, batches, collate, epoch_examples, load_example, validation_ids
 from .grow import grow_state_dict
 from .mel_adversary import MelAdversary, random_windows
 from .models.config import SambertConfig
@@ -49,7 +49,7 @@ class AmTrainSettings:
     save_every: int = 200
     log_every: int = 25
     valid_every: int = 500
-    valid_utterances: int = 16
+    valid_per_mille: float = 2.0  # of the source utterances (about 9 of 4,621), with their renderings
     seed: int = 1234
     threads: int = 1
     emotions: tuple[str, ...] = ("neutral",)
@@ -177,9 +177,7 @@ def train_am(workdir: Path, out: Path, s: AmTrainSettings, init: Path | None = N
             log.info("the saved discriminator (%s channels, %s-frame windows) differs from the one asked for; "
                      "starting a fresh one", *MelAdversary.saved_shape(saved_adversary))
     examples = load_examples(features, norm, s.emotions)
-    n_valid = min(s.valid_utterances, len(examples) // 10)  # at most a tenth of the corpus
-    ordered = sorted(examples, key=lambda e: e.utt_id)
-    valid_ids = {e.utt_id for e in ordered[:: len(ordered) // n_valid][:n_valid]} if n_valid else set()
+    valid_ids = validation_ids([e.utt_id for e in examples], s.valid_per_mille)
     valid = [e for e in examples if e.utt_id in valid_ids]
     train = [e for e in examples if e.utt_id not in valid_ids]
     log.info("train-am: %d train / %d valid utterances, %.2f h, %d parameters", len(train), len(valid),
