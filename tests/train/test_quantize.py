@@ -318,6 +318,45 @@ def test_only_tries_just_the_named_variants_and_records_them(tmp_path, capsys):
     assert "int8" not in files["decoder_step"]
 
 
+def _slow_first_timings(monkeypatch, slow_calls: int) -> list[int]:
+    """Make the variant's first ``slow_calls`` interleaved timings 1.5 x fp32 (a load spike)."""
+    calls = []
+    real = q.synthesize_sets
+
+    def timed(dirs, *args):
+        ref, run = real(dirs, *args)
+        calls.append(len(calls))
+        if len(calls) <= slow_calls:
+            run.seconds = {role: ref.seconds[role] * 1.5 for role in run.seconds}
+        else:
+            run.seconds = {role: ref.seconds[role] * 0.99 for role in run.seconds}
+        return ref, run
+
+    monkeypatch.setattr(q, "synthesize_sets", timed)
+    return calls
+
+
+@pytest.mark.parametrize("slow_calls, chosen", [(1, "fp16"), (2, "fp32")])
+def test_a_variant_refused_for_time_alone_is_timed_once_more(slow_calls, chosen, tmp_path, monkeypatch):
+    calls = _slow_first_timings(monkeypatch, slow_calls)
+    report = q.quantize_voice(TINY_VOICE, tmp_path / "out", graphs=("postnet",), runs=1, only=["postnet=fp16"])
+    (variant,) = report["graphs"]["postnet"]["variants"]
+    assert variant["first_slowdown"] == 1.5
+    assert report["graphs"]["postnet"]["chosen"] == chosen
+    assert len(calls) == 3  # the variant, its second timing, the final check
+    if chosen == "fp32":
+        assert variant["reasons"] == ["slower: 1.50 x fp32"]
+
+
+def test_a_variant_refused_for_accuracy_is_not_timed_again(tmp_path, monkeypatch):
+    calls = _slow_first_timings(monkeypatch, 1)
+    monkeypatch.setattr(q, "MAX_LSD_DB", -1.0)  # nothing is accurate enough: no second timing
+    report = q.quantize_voice(TINY_VOICE, tmp_path / "out", graphs=("encoder",), runs=1, only=["encoder=fp16"])
+    (variant,) = report["graphs"]["encoder"]["variants"]
+    assert "first_slowdown" not in variant and len(calls) == 2
+    assert any(r.startswith("audio LSD") for r in variant["reasons"])
+
+
 def test_runtime_synthesis_never_imports_the_quantizer_or_onnx():
     code = (f"import sys; from sambert_edge import Synthesizer; "
             f"Synthesizer.load({str(TINY_VOICE)!r}).synthesize('你好。'); import sambert_edge.cli; "
