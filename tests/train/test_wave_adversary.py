@@ -45,9 +45,9 @@ def test_discriminators_learn_to_tell_buzzy_audio_from_clean_audio():
     adversary = WaveAdversary(warmup=0, lr=1e-3, channels=4)
     real = torch.stack([_harmonic(1600, f0) for f0 in (110.0, 190.0)])
     fake = real + 0.05 * torch.randn_like(real)  # noise between the harmonics
-    first = adversary.train_discriminators(real, fake)
+    first = adversary.train_discriminator(real, fake)
     for _ in range(20):
-        last = adversary.train_discriminators(real, fake)
+        last = adversary.train_discriminator(real, fake)
     assert last < 0.5 * first
     assert adversary.step == 21
 
@@ -58,7 +58,7 @@ def test_generator_losses_reach_the_audio_but_leave_the_discriminators_alone():
     fake = (torch.randn(2, 3200) * 0.1).requires_grad_()
     for _ in range(3):  # the training loop updates the discriminators first: the third step is the first heard
         assert not adversary.active
-        adversary.train_discriminators(real, fake)
+        adversary.train_discriminator(real, fake)
     assert adversary.active
     adversary.optimizer.zero_grad(set_to_none=True)
     losses = adversary.generator_losses(real, fake)
@@ -77,7 +77,7 @@ def test_feature_matching_is_zero_for_the_real_audio_itself():
 
 def test_adversary_state_round_trips_and_knows_its_width():
     a = WaveAdversary(channels=4)
-    a.train_discriminators(torch.randn(2, 3200), torch.randn(2, 3200))
+    a.train_discriminator(torch.randn(2, 3200), torch.randn(2, 3200))
     b = WaveAdversary(channels=4)
     assert b.same_shape(a.state_dict()) and not WaveAdversary(channels=8).same_shape(a.state_dict())
     b.load_state_dict(a.state_dict())

@@ -17,6 +17,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
+from .lsgan import LsganAdversary
+
 
 class MelDiscriminator(nn.Module):
     """Patch discriminator: mel windows [B, W, n_mels] -> scores [B, W, n_mels / 8] and the feature
@@ -56,18 +58,15 @@ def random_windows(real: torch.Tensor, fake: torch.Tensor, lengths: torch.Tensor
     return real_w, fake_w
 
 
-class MelAdversary:
-    """The discriminator with its optimiser and the two LSGAN objectives.
-
-    ``step`` counts discriminator updates; the generator term is applied only after ``warmup`` of
-    them, so that a fresh discriminator does not steer a trained acoustic model at random.
-    """
+class MelAdversary(LsganAdversary):
+    """The mel discriminator with its optimiser and the LSGAN objectives (:class:`LsganAdversary`) on
+    windows [B, W, n_mels]."""
 
     def __init__(self, window: int = 64, warmup: int = 200, lr: float = 2e-4, channels: int = 32):
-        self.window, self.warmup, self.channels = window, warmup, channels
+        self.window, self.channels = window, channels
         self.discriminator = MelDiscriminator(channels)
-        self.optimizer = torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=(0.8, 0.99))
-        self.step = 0
+        super().__init__(self.discriminator,
+                         torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=(0.8, 0.99)), warmup)
 
     def state_dict(self) -> dict:
         return {"discriminator": self.discriminator.state_dict(), "optimizer": self.optimizer.state_dict(),
@@ -87,33 +86,3 @@ class MelAdversary:
         self.discriminator.load_state_dict(state["discriminator"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.step = state["step"]
-
-    def train_discriminator(self, real: torch.Tensor, fake: torch.Tensor) -> float:
-        """One update on windows [B, W, n_mels]: real -> 1, fake -> 0. Returns the loss."""
-        real_score, _ = self.discriminator(real)
-        fake_score, _ = self.discriminator(fake.detach())
-        loss = ((real_score - 1) ** 2).mean() + (fake_score ** 2).mean()
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        self.step += 1
-        return float(loss.detach())
-
-    def generator_losses(self, real: torch.Tensor, fake: torch.Tensor) -> dict[str, torch.Tensor]:
-        """{"adv": fake -> 1, "fm": L1 between the discriminator's features of real and fake}; the
-        discriminator's own weights get no gradient from these."""
-        for p in self.discriminator.parameters():
-            p.requires_grad_(False)
-        try:
-            with torch.no_grad():
-                _, real_features = self.discriminator(real)
-            fake_score, fake_features = self.discriminator(fake)
-        finally:
-            for p in self.discriminator.parameters():
-                p.requires_grad_(True)
-        fm = sum(F.l1_loss(f, r) for f, r in zip(fake_features, real_features)) / len(real_features)
-        return {"adv": ((fake_score - 1) ** 2).mean(), "fm": fm}
-
-    @property
-    def active(self) -> bool:
-        return self.step > self.warmup

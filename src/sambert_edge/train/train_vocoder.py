@@ -211,7 +211,7 @@ def train_vocoder(workdir: Path, out: Path, s: VocoderTrainSettings, config: Voc
         losses, pred = loss_fn(model, mel, wav)
         if adversary is not None:
             adversary.set_lr(s.lr * decay)  # no ramp: it must learn during its warm-up
-            losses["disc"] = torch.tensor(adversary.train_discriminators(wav, pred))
+            losses["disc"] = torch.tensor(adversary.train_discriminator(wav, pred))
             if adversary.active:
                 terms = adversary.generator_losses(wav, pred)
                 losses.update(terms)

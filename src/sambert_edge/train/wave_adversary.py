@@ -9,7 +9,8 @@ and Vocos train against two kinds of discriminator, and so do we, at CPU-sized w
 - multi-resolution (Vocos, after UnivNet): the log magnitude spectrogram at three STFT sizes,
   seen by 2-D convolutions over (frames, bins); it judges the texture of the spectrum.
 
-Least-squares GAN objectives and a feature-matching L1 on every hidden layer, as in HiFi-GAN.
+Least-squares GAN objectives and a feature-matching L1 on every hidden layer, as in HiFi-GAN
+(``lsgan.py``, shared with the acoustic model's mel discriminator).
 Only the training loop uses this module: nothing of it is exported.
 """
 
@@ -19,6 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
+
+from .lsgan import LsganAdversary
 
 PERIODS = (2, 3, 5, 7, 11)
 RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))  # (n_fft, hop); window = n_fft
@@ -89,19 +92,15 @@ class WaveDiscriminators(nn.Module):
         return [member(wav) for member in self.members]
 
 
-class WaveAdversary:
-    """The discriminators with their optimiser and the two LSGAN objectives.
-
-    ``step`` counts discriminator updates; the generator terms are applied only after ``warmup`` of
-    them, so that a fresh discriminator does not steer a trained vocoder at random.
-    """
+class WaveAdversary(LsganAdversary):
+    """The waveform discriminators with their optimiser and the LSGAN objectives
+    (:class:`LsganAdversary`, averaged over the members) on waveforms [B, N]."""
 
     def __init__(self, warmup: int = 200, lr: float = 2e-4, channels: int = 16):
-        self.warmup, self.channels = warmup, channels
+        self.channels = channels
         self.discriminators = WaveDiscriminators(channels)
-        self.optimizer = torch.optim.AdamW(self.discriminators.parameters(), lr=lr, betas=(0.8, 0.99),
-                                           weight_decay=0.01)
-        self.step = 0
+        super().__init__(self.discriminators, torch.optim.AdamW(self.discriminators.parameters(), lr=lr,
+                                                                betas=(0.8, 0.99), weight_decay=0.01), warmup)
 
     def state_dict(self) -> dict:
         return {"discriminators": self.discriminators.state_dict(), "optimizer": self.optimizer.state_dict(),
@@ -115,43 +114,3 @@ class WaveAdversary:
         self.discriminators.load_state_dict(state["discriminators"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.step = state["step"]
-
-    def set_lr(self, lr: float) -> None:
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
-
-    def train_discriminators(self, real: torch.Tensor, fake: torch.Tensor) -> float:
-        """One update on waveforms [B, N]: real -> 1, fake -> 0, averaged over the members.
-        Returns the loss."""
-        loss = torch.zeros(())
-        for (real_score, _), (fake_score, _) in zip(self.discriminators(real), self.discriminators(fake.detach())):
-            loss = loss + ((real_score - 1) ** 2).mean() + (fake_score ** 2).mean()
-        loss = loss / len(self.discriminators.members)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        self.step += 1
-        return float(loss.detach())
-
-    def generator_losses(self, real: torch.Tensor, fake: torch.Tensor) -> dict[str, torch.Tensor]:
-        """{"adv": fake -> 1, "fm": L1 between the discriminators' features of real and fake}, each
-        averaged over the members; the discriminators' own weights get no gradient from these."""
-        for p in self.discriminators.parameters():
-            p.requires_grad_(False)
-        try:
-            with torch.no_grad():
-                real_out = self.discriminators(real)
-            fake_out = self.discriminators(fake)
-        finally:
-            for p in self.discriminators.parameters():
-                p.requires_grad_(True)
-        adv = fm = torch.zeros(())
-        for (_, real_features), (fake_score, fake_features) in zip(real_out, fake_out):
-            adv = adv + ((fake_score - 1) ** 2).mean()
-            fm = fm + sum(F.l1_loss(f, r) for f, r in zip(fake_features, real_features)) / len(real_features)
-        n = len(fake_out)
-        return {"adv": adv / n, "fm": fm / n}
-
-    @property
-    def active(self) -> bool:
-        return self.step > self.warmup
