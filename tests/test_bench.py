@@ -90,9 +90,11 @@ def test_bench_json_has_every_key_on_the_tiny_voice(capsys):
         assert key in result
     assert result["voice"] == "tiny" and result["onnx_variant"] == "fp32"
     assert set(result["rtf"]) == {"1", "2"} and all(v > 0 for v in result["rtf"].values())
+    assert list(result["rtf_by_emotion"]) == ["neutral", "happy", "angry", "sad"]
+    assert all(v > 0 for v in result["rtf_by_emotion"].values())
     assert result["peak_rss_mb"] > 20 and result["first_audio_ms"] > 0
     assert result["http"] is None and result["peers"] == {}
-    assert "RTF, 1 thread(s)" in table(result)
+    assert "RTF, 1 thread(s)" in table(result) and "RTF, 1 thread, angry" in table(result)
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -82,6 +82,20 @@ _SY, _TONE, _FLAG, _WS, _EMO = (
 )
 
 
+def pace_floor(durations: np.ndarray, neutral: np.ndarray, factors: np.ndarray, phones: np.ndarray) -> np.ndarray:
+    """Durations float32 [T] scaled up, when needed, so the sentence lasts at least ``factor`` times
+    its neutral reading ``neutral`` [T], where ``factor`` is the per-unit ``factors`` [T] averaged over
+    the ``phones`` (bool [T]) weighted by their neutral length. Never shortens anything."""
+    weight = neutral * phones
+    if weight.sum() <= 0:
+        return durations
+    floor = float((factors * weight).sum() / weight.sum()) * float(neutral.sum())
+    total = float(durations.sum())
+    if total <= 0 or total >= floor:
+        return durations
+    return durations * np.float32(floor / total)
+
+
 def encode_units(units: list[LinguisticUnit], speakers: tuple[str, ...] | list[str], speaker: str) -> EncodedSentence:
     """KAN-TTS units -> model ids; every unit is spoken by ``speaker`` (an entry of ``speakers``)."""
     if not units:
@@ -110,6 +124,9 @@ class AcousticModel:
         self.postnet = sessions["postnet"]
         h_shape = {i.name: i.shape for i in self.duration_step.get_inputs()}[C.DUR_H]
         self._dur_state_shape = tuple(int(d) for d in h_shape)
+        self._pace = np.ones(len(EMOTIONS), np.float32)  # emotion id -> voice.emotion_pace factor
+        for name, factor in voice.emotion_pace.items():
+            self._pace[_EMO[f"emotion_{name}"]] = factor
 
     @classmethod
     def load(cls, voice: VoiceConfig, voice_dir: Path, options: ort.SessionOptions) -> AcousticModel:
@@ -153,17 +170,32 @@ class AcousticModel:
             frame = frames[:, :, -mels:]
         return np.concatenate(outputs, axis=0)
 
-    def mel(self, ids: EncodedSentence, *, speed: float, pitch: float, energy: float, intensity: float) -> np.ndarray:
-        """ids -> mel float32 [F, num_mels]. ``speed`` divides durations; ``pitch`` shifts and
-        ``energy`` scales the normalized predictions; ``intensity`` weighs the emotion embedding."""
-        if len(ids.ling) > self.voice.max_phones:
-            raise ValueError(f"sentence has {len(ids.ling)} phones; this voice reads at most {self.voice.max_phones}")
-        text_aug, spk, emo, cond, _, _ = self.encoder.run(None, {
+    def _encode(self, ids: EncodedSentence, intensity: float, pitch: float, energy: float) -> list[np.ndarray]:
+        """Encoder outputs: text_aug, speaker_emb, emotion_emb, cond [1, T, C], and two more."""
+        return self.encoder.run(None, {
             C.ENC_LING: ids.ling[None], C.ENC_EMOTION: ids.emotion[None], C.ENC_EMOTION_REF: ids.emotion_ref[None],
             C.ENC_SPEAKER: ids.speaker[None], C.ENC_EMOTION_WEIGHT: _scalar(intensity),
             C.ENC_PITCH_SCALE: _scalar(1.0), C.ENC_PITCH_SHIFT: _scalar(pitch), C.ENC_ENERGY_SCALE: _scalar(energy),
         })
-        durations = (np.exp(self.durations(cond)) - np.float32(1.0)) * np.float32(1.0 / speed)
+
+    def mel(self, ids: EncodedSentence, *, speed: float, pitch: float, energy: float, intensity: float) -> np.ndarray:
+        """ids -> mel float32 [F, num_mels]. ``speed`` divides durations; ``pitch`` shifts and
+        ``energy`` scales the normalized predictions; ``intensity`` weighs the emotion embedding.
+
+        An emotion with a ``voice.emotion_pace`` factor f is read no faster than f times the same
+        sentence's neutral reading (f scaled by ``intensity``: 1 + w (f - 1)); that takes a second
+        encoder and duration pass, made only when such a factor applies, before ``speed``."""
+        if len(ids.ling) > self.voice.max_phones:
+            raise ValueError(f"sentence has {len(ids.ling)} phones; this voice reads at most {self.voice.max_phones}")
+        text_aug, spk, emo, cond, _, _ = self._encode(ids, intensity, pitch, energy)
+        durations = np.exp(self.durations(cond)) - np.float32(1.0)
+        factors = np.float32(1.0) + np.float32(intensity) * (self._pace[ids.emotion] - np.float32(1.0))
+        phones = ids.emotion != _EMO[NONE_EMOTION]
+        if np.any(factors[phones] != 1.0):
+            neutral_cond = self._encode(ids, 0.0, pitch, energy)[3]
+            neutral = np.exp(self.durations(neutral_cond)) - np.float32(1.0)
+            durations = pace_floor(durations, neutral, np.maximum(factors, np.float32(0.1)), phones)
+        durations = durations * np.float32(1.0 / speed)
         index = regulate_lengths(durations, self.voice.outputs_per_step)
         if index.frames == 0:
             return np.zeros((0, self.voice.num_mels), np.float32)

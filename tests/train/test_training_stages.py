@@ -46,7 +46,7 @@ def workdir(tmp_path_factory, frontend):
 
 
 def test_recipe_stages_make_a_voice_the_engine_can_load(workdir, frontend, tmp_path):
-    from sambert_edge import Synthesizer
+    from sambert_edge import Synthesizer, VoiceConfig
     from sambert_edge.train.export_student import export_student
     from sambert_edge.train.prepare import run_align, run_emotions
     from sambert_edge.train.train_am import AmTrainSettings, train_am
@@ -134,8 +134,14 @@ def test_recipe_stages_make_a_voice_the_engine_can_load(workdir, frontend, tmp_p
         train_vocoder(workdir, voc_adv, VocoderTrainSettings(steps=5, batch=2, adversarial=-1.0))
 
     out = tmp_path / "voice"
-    voice = export_student(am, voc_gta, out, name="toy", speakers=("F7",), emotions=("neutral", "sad"))
+    voice = export_student(am, voc_gta, out, name="toy", speakers=("F7",), emotions=("neutral", "sad"),
+                           emotion_pace={"sad": 1.18})
     assert voice.emotions == ("neutral", "sad")
+    assert VoiceConfig.load(out) == voice and voice.emotion_pace == {"sad": 1.18}
+    with pytest.raises(ValueError, match="does not offer"):  # refused before any graph is written
+        export_student(am, voc_gta, tmp_path / "bad", name="toy", speakers=("F7",), emotions=("neutral",),
+                       emotion_pace={"sad": 1.18})
+    assert not (tmp_path / "bad").exists()
     synth = Synthesizer.load(out, threads=1, frontend=frontend)
     audio = synth.synthesize("你好。", emotion="sad")
     assert audio.sample_rate == 16000
@@ -248,14 +254,18 @@ def test_train_am_decoder_feedback_changes_the_update_and_validation_reports_fre
     ("shard", "1", None), ("shard", "-1/2", None),
     ("repeat", "angry=2", ("angry", 2)), ("repeat", "sad=1", ("sad", 1)), ("repeat", "angry=0", None),
     ("repeat", "angry", None), ("repeat", "=2", None), ("repeat", "angry=x", None),
+    ("pace", "", {}), ("pace", "none", {}), ("pace", "angry=0.92", {"angry": 0.92}),
+    ("pace", "angry=0.92,happy=0.97", {"angry": 0.92, "happy": 0.97}), ("pace", "angry", None),
+    ("pace", "=0.9", None), ("pace", "angry=fast", None),
 ])
-def test_emotions_shard_and_train_am_repeat_arguments(argument, text, expected):
-    """``emotions --shard K/N`` and ``train-am --repeat EMOTION=K``: parsed, or refused by argparse."""
+def test_emotions_shard_train_am_repeat_and_export_pace_arguments(argument, text, expected):
+    """``emotions --shard K/N``, ``train-am --repeat EMOTION=K`` and ``export --emotion-pace``:
+    parsed, or refused by argparse."""
     import argparse
 
-    from sambert_edge.train.__main__ import repeat_arg, shard_arg
+    from sambert_edge.train.__main__ import pace_arg, repeat_arg, shard_arg
 
-    parse = {"shard": shard_arg, "repeat": repeat_arg}[argument]
+    parse = {"shard": shard_arg, "repeat": repeat_arg, "pace": pace_arg}[argument]
     if expected is None:
         with pytest.raises(argparse.ArgumentTypeError):
             parse(text)

@@ -49,6 +49,8 @@ def table(result: dict[str, Any]) -> str:
             ("model MB", _fmt(result["model_mb"]), "")]
     for threads, rtf in result["rtf"].items():
         rows.append((f"RTF, {threads} thread(s)", _fmt(rtf), _verdict("rtf_1", rtf) if threads == "1" else ""))
+    for emotion, rtf in (result.get("rtf_by_emotion") or {}).items():
+        rows.append((f"RTF, 1 thread, {emotion}", _fmt(rtf), _verdict("rtf_1", rtf)))
     for key, label in (("first_audio_ms", "first audio ms"), ("peak_rss_mb", "peak RSS MB (say)"),
                        ("cold_start_s", "cold start s"), ("cache_hit_ms_p50", "cache hit ms p50")):
         rows.append((label, _fmt(result.get(key)), _verdict(key, result.get(key))))

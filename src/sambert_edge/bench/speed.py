@@ -44,14 +44,15 @@ def time_rtf(speak: Any, sentences: Sequence[str], runs: int) -> dict[str, Any]:
 
 
 def voice_rtf(voice_dir: str | Path, threads: int, sentences: Sequence[str], runs: int,
-              frontend: Any = None) -> dict[str, Any]:
-    """``time_rtf`` of our engine on ``voice_dir`` with ``threads`` intra-op threads."""
+              frontend: Any = None, emotion: str | None = None) -> dict[str, Any]:
+    """``time_rtf`` of our engine on ``voice_dir`` with ``threads`` intra-op threads, reading in
+    ``emotion`` (default: the voice's)."""
     from ..engine import Synthesizer
 
     synth = Synthesizer.load(voice_dir, threads=threads, frontend=frontend)
 
     def speak(text: str) -> tuple[Any, int]:
-        audio = synth.synthesize(text)
+        audio = synth.synthesize(text, emotion=emotion)
         return audio.samples, audio.sample_rate
 
     result = time_rtf(speak, sentences, runs)

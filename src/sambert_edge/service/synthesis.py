@@ -64,7 +64,8 @@ def render(state: ServiceState, req: TtsRequest) -> Rendered:
     """The bytes for ``req``, from the cache or synthesized now (ApiError 400/503/504 otherwise)."""
     synth = state.voices.get(req.voice)
     rate = synth.voice.sample_rate
-    key = cache_key(**req.cache_fields(synth.voice.model_version), reading=state.frontend.fingerprint)
+    key = cache_key(**req.cache_fields(synth.voice.model_version), voice_settings=synth.voice.settings_fingerprint,
+                    reading=state.frontend.fingerprint)
     cache = state.cache
     if cache is not None:
         path = cache.get(key, req.format)

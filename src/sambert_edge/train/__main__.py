@@ -58,6 +58,22 @@ def repeat_arg(text: str) -> tuple[str, int]:
     return emotion, k
 
 
+def pace_arg(text: str) -> dict[str, float]:
+    """``export --emotion-pace``: '' or 'none' -> {}, 'angry=0.92,happy=0.97' -> dict."""
+    if text.strip() in ("", "none"):
+        return {}
+    pace = {}
+    for item in text.split(","):
+        emotion, _, value = item.partition("=")
+        try:
+            pace[emotion.strip()] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{item!r} is not EMOTION=FACTOR (e.g. angry=0.92)") from None
+        if not emotion.strip():
+            raise argparse.ArgumentTypeError(f"{item!r}: need an emotion before '='")
+    return pace
+
+
 def runs_arg(text: str) -> int:
     """A count of runs: an integer >= 0."""
     try:
@@ -282,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--name", default="default")
     sp.add_argument("--speakers", default="F7", help="trained speakers, in speaker-table order")
     sp.add_argument("--emotions", default="neutral", help="emotions the voice offers")
+    sp.add_argument("--emotion-pace", type=pace_arg, default={}, metavar="EMOTION=F,...",
+                    help="voice.json emotion_pace: that emotion reads no sentence faster than F x its neutral "
+                         "reading (default: none)")
     sp.set_defaults(func=cmd_export)
     return p
 

@@ -207,7 +207,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .export_student import export_student
 
     voice = export_student(Path(args.am), Path(args.vocoder), Path(args.out), name=args.name,
-                           speakers=tuple(args.speakers.split(",")), emotions=tuple(args.emotions.split(",")))
+                           speakers=tuple(args.speakers.split(",")), emotions=tuple(args.emotions.split(",")),
+                           emotion_pace=args.emotion_pace)
     print(json.dumps({"voice": voice.name, "model_version": voice.model_version, "out": args.out}))
     return 0
 

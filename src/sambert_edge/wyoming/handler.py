@@ -226,7 +226,8 @@ class SambertEventHandler(AsyncEventHandler):
             return None
         voice = selection.synth.voice
         return self.context.cache_key(kind="wyoming-pcm16", text=text, voice=voice.name,
-                                      model_version=voice.model_version, emotion=selection.emotion,
+                                      model_version=voice.model_version,
+                                      voice_settings=voice.settings_fingerprint, emotion=selection.emotion,
                                       speaker=selection.speaker, sample_rate=voice.sample_rate,
                                       reading=selection.synth.frontend.fingerprint)
 
