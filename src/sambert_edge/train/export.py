@@ -236,12 +236,14 @@ def export_voice(
     default_speaker: str | None = None,
     sentence_silence_s: float = 0.2,
     f0_denorm: dict | None = None,
+    emotion_pace: dict[str, float] | None = None,
 ) -> VoiceConfig:
     """Export ``model`` + ``generator`` into ``out_dir`` (created) and write its ``voice.json``.
 
     ``speakers`` is the KAN-TTS ``speaker_list`` (speaker id = position); ``emotions`` the emotion
     names the voice offers. NSF voices (an NSF AM with 82 rows and an NSF HiFi-GAN) need
-    ``f0_denorm`` (see :mod:`sambert_edge.nsf`). Returns the written :class:`VoiceConfig`.
+    ``f0_denorm`` (see :mod:`sambert_edge.nsf`); ``emotion_pace`` goes to ``voice.json`` as it is
+    (``VoiceConfig.emotion_pace``). Returns the written :class:`VoiceConfig`.
     """
     cfg = model.config
     if cfg.SE:
@@ -254,6 +256,9 @@ def export_voice(
         raise ValueError("an NSF voice needs f0_denorm (f0 mean/std from am/mvn.npy, or the global min/max)")
     if len(speakers) > cfg.speaker:
         raise ValueError(f"{len(speakers)} speakers but the speaker table has {cfg.speaker} rows")
+    unknown = sorted(set(emotion_pace or {}) - set(emotions))
+    if unknown:  # checked before any graph is written
+        raise ValueError(f"emotion_pace names {unknown}, which the voice does not offer ({', '.join(emotions)})")
     if generator.config.input_rows != cfg.num_mels:
         raise ValueError(f"vocoder reads {generator.config.input_rows} mel rows, the AM emits {cfg.num_mels}")
     out = Path(out_dir)
@@ -278,6 +283,7 @@ def export_voice(
         sentence_silence_s=sentence_silence_s,
         nsf=nsf,
         f0_denorm=f0_denorm if nsf else None,
+        emotion_pace=dict(emotion_pace or {}),
     )
     voice.save(out)
     log.info("exported voice %s to %s (model version %s)", name, out, voice.model_version)

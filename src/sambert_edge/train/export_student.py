@@ -8,7 +8,6 @@ Reads ``<am>/config.json`` + ``<am>/weights.pt`` (written by ``train-am``) and t
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -44,12 +43,6 @@ def load_student_vocoder(folder: Path) -> VocosGenerator:
 
 def export_student(am: Path, vocoder: Path, out: Path, *, name: str, speakers: tuple[str, ...],
                    emotions: tuple[str, ...], emotion_pace: dict[str, float] | None = None) -> VoiceConfig:
-    unknown = sorted(set(emotion_pace or {}) - set(emotions))
-    if unknown:
-        raise ValueError(f"emotion_pace names {unknown}, which the voice does not offer ({', '.join(emotions)})")
-    voice = export_voice(load_student_am(am), load_student_vocoder(vocoder), out, name=name, speakers=speakers,
-                         emotions=emotions, sample_rate=MelSettings().sample_rate, sentence_silence_s=0.15)
-    if emotion_pace:
-        voice = replace(voice, emotion_pace=dict(emotion_pace))
-        voice.save(out)
-    return voice
+    return export_voice(load_student_am(am), load_student_vocoder(vocoder), out, name=name, speakers=speakers,
+                        emotions=emotions, sample_rate=MelSettings().sample_rate, sentence_silence_s=0.15,
+                        emotion_pace=emotion_pace)
